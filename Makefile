@@ -1,0 +1,46 @@
+# Everything a fresh machine needs: `make run` serves the API, `make test` runs the tests.
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TOOLS := .tools
+POETRY := $(TOOLS)/bin/poetry
+
+# Poetry's default index look-ups use a JSON API that some mirrors do not serve; point it at
+# pip's own simple index (read from pip at run time, so no host name is written down here).
+export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
+export POETRY_VIRTUALENVS_IN_PROJECT := true
+export HAYSTACK_TELEMETRY_ENABLED := False
+
+.PHONY: install run index test lint format sample-data clean
+
+$(POETRY):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "poetry==2.5.1" "poetry-plugin-pypi-mirror==0.6.5"
+
+.venv/.installed: $(POETRY) pyproject.toml poetry.lock
+	$(POETRY) install --with embedded,dev --no-interaction
+	touch $@
+
+install: .venv/.installed
+
+run: install
+	$(POETRY) run tunedd serve --host $(HOST) --port $(PORT)
+
+index: install
+	$(POETRY) run tunedd index
+
+test: install
+	$(POETRY) run pytest
+
+lint: install
+	$(POETRY) run flake8
+	$(POETRY) run black --check .
+
+format: install
+	$(POETRY) run black .
+
+sample-data: install
+	$(POETRY) run python scripts/make_sample_pdfs.py
+
+clean:
+	rm -rf .tunedd .pytest_cache
