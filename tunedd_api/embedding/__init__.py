@@ -1,0 +1,1 @@
+"""The embedder's tokenizer (shared by every backend) and the in-process ONNX embedder."""
