@@ -1,0 +1,51 @@
+"""Domain errors. The API maps each to one HTTP status in `api/errors.py`, and only there."""
+
+from __future__ import annotations
+
+
+class TunedDError(Exception):
+    """Base class of every error tunedd reports to clients."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConversationNotFoundError(TunedDError):
+    """No conversation has this id (never created, deleted or expired)."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"conversation {conversation_id} not found")
+        self.conversation_id = conversation_id
+
+
+class UnknownDocumentsError(TunedDError):
+    """Some requested document ids are not indexed."""
+
+    def __init__(self, document_ids: list[str]) -> None:
+        super().__init__("unknown document ids: " + ", ".join(document_ids))
+        self.document_ids = document_ids
+
+
+class InvalidInputError(TunedDError):
+    """A request that is well-formed JSON but not acceptable (e.g. a blank message)."""
+
+
+class BackendUnavailableError(TunedDError):
+    """The document store, embedder or LLM cannot be reached or failed."""
+
+
+class ModelBusyError(BackendUnavailableError):
+    """The local model's queue is full; the client should retry later."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class GenerationTimeoutError(TunedDError):
+    """The LLM did not finish within its time budget."""
+
+
+class NotReadyError(TunedDError):
+    """The service is still indexing documents at startup."""

@@ -1,0 +1,1 @@
+"""Indexing: PDF files → pages → page-aware chunks → embeddings → document store."""

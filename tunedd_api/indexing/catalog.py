@@ -1,0 +1,40 @@
+"""The document list the API serves and checks conversation scopes against."""
+
+from __future__ import annotations
+
+import threading
+
+from tunedd_api.errors import UnknownDocumentsError
+from tunedd_api.indexing.records import DocumentRecord
+
+
+class DocumentCatalog:
+    """Records of indexed and failed documents, replaced as a whole after each indexing run."""
+
+    def __init__(self, records: list[DocumentRecord] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[str, DocumentRecord] = {}
+        self.replace(records or [])
+
+    def replace(self, records: list[DocumentRecord]) -> None:
+        """Swap in the records of a finished indexing run."""
+        by_key = {(r.document_id if r.status == "indexed" else r.file_name): r for r in records}
+        with self._lock:
+            self._records = by_key
+
+    def all(self) -> list[DocumentRecord]:
+        """Every record, indexed and failed, sorted by file name."""
+        with self._lock:
+            return sorted(self._records.values(), key=lambda r: r.file_name)
+
+    def indexed_ids(self) -> set[str]:
+        """Ids of documents that can be searched."""
+        with self._lock:
+            return {key for key, r in self._records.items() if r.status == "indexed"}
+
+    def require_indexed(self, document_ids: list[str]) -> None:
+        """Raise UnknownDocumentsError naming every id that is not an indexed document."""
+        known = self.indexed_ids()
+        unknown = [doc_id for doc_id in dict.fromkeys(document_ids) if doc_id not in known]
+        if unknown:
+            raise UnknownDocumentsError(unknown)

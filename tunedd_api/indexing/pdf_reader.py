@@ -1,0 +1,115 @@
+"""Reads a PDF file into cleaned page texts, or says precisely why it cannot be read."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+logger = logging.getLogger(__name__)
+
+PDF_MAGIC = b"%PDF-"
+#: Length of the hex content hash used as document id (64 bits: collisions are negligible).
+DOCUMENT_ID_LENGTH = 16
+_MAX_TITLE_CHARS = 200
+_AUTHOR_LINE = re.compile(r"[0-9,@∗*†‡]")
+_BAD_META_TITLE = re.compile(r"^(microsoft word|untitled)|\.(docx?|pdf|tex)$", re.IGNORECASE)
+
+
+class UnreadableDocumentError(Exception):
+    """A file that cannot be indexed; ``reason`` is shown to API clients."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """The cleaned text of one page; ``number`` is 1-based as printed in viewers."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ParsedPdf:
+    """A PDF read into pages, with its identity and title."""
+
+    document_id: str
+    file_name: str
+    title: str
+    pages: list[PdfPage]
+
+    @property
+    def page_count(self) -> int:
+        """Number of pages in the file, including pages without text."""
+        return len(self.pages)
+
+
+def document_id_for(path: Path) -> str:
+    """Stable id of a file: a prefix of the sha256 of its bytes (same content, same id)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:DOCUMENT_ID_LENGTH]
+
+
+def clean_page_text(text: str) -> str:
+    """Join words hyphenated across lines, drop soft hyphens and collapse whitespace."""
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"([a-z])-\s*\n\s*([a-z])", r"\1\2", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def read_pdf(path: Path, *, document_id: str | None = None) -> ParsedPdf:
+    """Read ``path`` into pages; raise :class:`UnreadableDocumentError` with a clear reason."""
+    with path.open("rb") as handle:
+        if handle.read(len(PDF_MAGIC)) != PDF_MAGIC:
+            raise UnreadableDocumentError("not a PDF file (missing %PDF- header)")
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableDocumentError("encrypted PDF: a password is needed to read it")
+        raw_pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableDocumentError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+        raise UnreadableDocumentError(f"corrupt or unreadable PDF: {error}") from error
+    except Exception as error:  # pypdf raises many internal types on broken files
+        raise UnreadableDocumentError(f"corrupt or unreadable PDF: {error!r}") from error
+    if not raw_pages:
+        raise UnreadableDocumentError("empty PDF: it has no pages")
+    pages = [PdfPage(number=i, text=clean_page_text(t)) for i, t in enumerate(raw_pages, 1)]
+    if not any(page.text for page in pages):
+        raise UnreadableDocumentError("no extractable text (a scanned PDF without OCR?)")
+    title = _title(reader, raw_pages[0]) or path.stem
+    return ParsedPdf(
+        document_id=document_id or document_id_for(path),
+        file_name=path.name,
+        title=title,
+        pages=pages,
+    )
+
+
+def _title(reader: PdfReader, first_page: str) -> str:
+    """The metadata title when it is a real one, else the first lines of page 1."""
+    try:
+        meta_title = (reader.metadata.title or "").strip() if reader.metadata else ""
+    except PyPdfError:
+        meta_title = ""
+    if meta_title and not _BAD_META_TITLE.search(meta_title):
+        return meta_title[:_MAX_TITLE_CHARS]
+    lines = [line.strip() for line in first_page.splitlines() if line.strip()]
+    title_lines: list[str] = []
+    for line in lines[:3]:
+        if title_lines and _AUTHOR_LINE.search(line):
+            break
+        title_lines.append(line)
+    return " ".join(title_lines)[:_MAX_TITLE_CHARS]

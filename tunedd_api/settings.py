@@ -1,0 +1,125 @@
+"""All configuration of tunedd, read from the environment and an optional `.env` file.
+
+Every variable carries the ``RAG_`` prefix (``RAG_EMBEDDING_MODEL``, ``RAG_CHAT_MODEL`` as in the
+original deployment's `.env`). The one setting that moves the app between the in-process stack
+and the Weaviate + Ollama stack is ``RAG_BACKEND``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BackendKind(str, Enum):
+    """Which set of parts the backend factory builds."""
+
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """tunedd settings; see `.env.example` for a documented copy."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- backend choice -------------------------------------------------------------------
+    backend: BackendKind = Field(
+        BackendKind.EMBEDDED,
+        description="`embedded`: in-memory store + ONNX embedder + llama.cpp, all in-process. "
+        "`production`: Weaviate + Ollama.",
+    )
+
+    # --- documents and index --------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), description="Folder whose PDFs are indexed at startup.")
+    index_dir: Path = Field(
+        Path(".tunedd"), description="Embedded backend: where the index and joined models live."
+    )
+    chunk_size_tokens: int = Field(
+        200, ge=32, le=254, description="Max embedder tokens per chunk (model window is 256)."
+    )
+    chunk_overlap_tokens: int = Field(
+        40, ge=0, le=128, description="Tokens of trailing sentences repeated in the next chunk."
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=512, description="Chunks embedded per call.")
+    startup_indexing: Literal["blocking", "background"] = Field(
+        "blocking",
+        description="`blocking`: serve only after indexing. `background`: serve at once "
+        "(/healthz up, /readyz and the data endpoints 503 until indexing is done).",
+    )
+    index_workers: int = Field(
+        2, ge=1, le=64, description="Processes parsing PDFs in parallel at startup."
+    )
+
+    # --- models ---------------------------------------------------------------------------
+    embedding_model: str = Field(
+        "all-minilm:l6", description="Production: Ollama embedding model name."
+    )
+    chat_model: str = Field(
+        "phi3:3.8b-mini-instruct-4k-q4_K_M", description="Production: Ollama chat model name."
+    )
+    local_chat_model: str = Field(
+        "qwen2.5-1.5b",
+        description="Embedded: a bundled GGUF (`qwen2.5-1.5b`, `smollm2-135m`) or a path to a "
+        ".gguf file.",
+    )
+    local_context_tokens: int = Field(4096, ge=512, description="Embedded: llama.cpp n_ctx.")
+    local_threads: int | None = Field(
+        None, ge=1, description="Embedded: llama.cpp threads (default: all cores)."
+    )
+    ollama_url: str = Field("http://localhost:11434", description="Production: Ollama base URL.")
+    ollama_context_tokens: int = Field(
+        4096, ge=512, description="Production: Ollama num_ctx (phi3-mini-4k has 4096)."
+    )
+    ollama_keep_alive: str = Field("30m", description="Production: how long Ollama keeps models.")
+    weaviate_url: str = Field("http://localhost:8080", description="Production: Weaviate URL.")
+    weaviate_grpc_port: int = Field(50051, description="Production: Weaviate gRPC port.")
+    weaviate_collection: str = Field("TunedDChunk", description="Production: collection name.")
+
+    # --- retrieval and generation ---------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=50, description="Default number of chunks retrieved.")
+    max_top_k: int = Field(50, ge=1, le=200, description="Largest top_k a client may ask for.")
+    min_relevance: float = Field(
+        0.2,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity under which a chunk is not relevant; with none above it "
+        "the answer is 'not found' without calling the LLM.",
+    )
+    llm_max_queue: int = Field(
+        8, ge=1, le=1000, description="Requests that may wait for the chat model; more get 503."
+    )
+    max_answer_tokens: int = Field(384, ge=16, le=4096, description="LLM max new tokens.")
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="LLM sampling temperature.")
+
+    # --- conversations --------------------------------------------------------------------
+    history_max_turns: int = Field(
+        6, ge=0, le=100, description="Earlier user/assistant pairs offered to the LLM."
+    )
+    history_token_budget: int = Field(
+        1024, ge=0, description="Max tokens of earlier turns in the prompt (oldest dropped)."
+    )
+    max_message_chars: int = Field(4000, ge=1, le=100_000, description="Longest user message.")
+
+    # --- timeouts -------------------------------------------------------------------------
+    llm_timeout_s: float = Field(180.0, gt=0, description="Max seconds for one LLM call.")
+    embed_timeout_s: float = Field(60.0, gt=0, description="Max seconds for one embedding call.")
+    startup_timeout_s: float = Field(
+        300.0, gt=0, description="Production: how long to wait for Weaviate and Ollama."
+    )
+
+    log_level: str = Field("INFO", description="Python log level.")
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> "Settings":
+        if self.chunk_overlap_tokens >= self.chunk_size_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_size_tokens")
+        if self.top_k > self.max_top_k:
+            raise ValueError("top_k must not exceed max_top_k")
+        return self
