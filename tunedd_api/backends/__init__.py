@@ -1,0 +1,1 @@
+"""The swappable parts under the pipelines: document store, embedders, retriever, chat model."""

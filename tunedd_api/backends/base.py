@@ -1,0 +1,62 @@
+"""What a backend provides to the indexing and chat pipelines, whatever runs underneath."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any
+
+from tunedd_api.backends.generation import ChatModel
+
+
+@dataclass(frozen=True)
+class DependencyStatus:
+    """Health of one external part (store, embedder, LLM) for /readyz."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class Backend(abc.ABC):
+    """A document store, its retriever, two embedders and one chat model that work together.
+
+    Subclasses only assemble Haystack components; the pipelines above never check which
+    backend they run on.
+    """
+
+    name: str = "abstract"
+
+    def __init__(
+        self,
+        *,
+        document_store: Any,
+        retriever: Any,
+        text_embedder: Any,
+        document_embedder: Any,
+        chat_model: ChatModel,
+    ) -> None:
+        self.document_store = document_store
+        self.retriever = retriever
+        self.text_embedder = text_embedder
+        self.document_embedder = document_embedder
+        self.chat_model = chat_model
+
+    @abc.abstractmethod
+    def prepare(self) -> None:
+        """Connect, wait for services and load models (blocking; called once at startup)."""
+
+    @abc.abstractmethod
+    def similarity(self, score: float) -> float:
+        """Convert a retriever score to cosine similarity in [-1, 1]."""
+
+    def persist(self) -> None:
+        """Make the index durable after a change (no-op for stores that are durable already)."""
+
+    @abc.abstractmethod
+    def check(self) -> list[DependencyStatus]:
+        """Cheap health probe of each dependency."""
+
+    def close(self) -> None:
+        """Release connections and models."""
+        self.chat_model.close()

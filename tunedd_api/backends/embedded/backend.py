@@ -1,0 +1,129 @@
+"""Assembles the embedded backend: everything runs inside the API process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
+
+from tunedd_api.backends.base import Backend, DependencyStatus
+from tunedd_api.backends.embedded.models import resolve_local_model
+from tunedd_api.backends.embedded.store import load_store, save_store
+from tunedd_api.backends.generation import ChatModel
+from tunedd_api.embedding.components import OnnxDocumentEmbedder, OnnxTextEmbedder
+from tunedd_api.embedding.onnx_encoder import OnnxMiniLMEncoder
+from tunedd_api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+INDEX_FILE = "index.npz"
+
+
+class LlamaChatModel(ChatModel):
+    """llama.cpp through ``LlamaCppChatGenerator``, stoppable between tokens."""
+
+    def __init__(self, *, temperature: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.temperature = temperature
+
+    def generation_kwargs(self, deadline: float, cancel: threading.Event) -> dict[str, Any]:
+        """Token limit, temperature, and a stop hook for deadline and cancellation.
+
+        llama-cpp-python's chat API takes no stopping criteria, so once the request is
+        cancelled or past its deadline a logits processor leaves only end-of-sequence possible.
+        """
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        eos = self.generator._model.token_eos()  # the loaded Llama instance
+
+        def stop_when_cancelled(_input_ids: Any, scores: Any) -> Any:
+            if cancel.is_set() or time.monotonic() > deadline:
+                forced = np.full_like(scores, -np.inf)
+                forced[eos] = 0.0
+                return forced
+            return scores
+
+        return {
+            "max_tokens": self.max_answer_tokens,
+            "temperature": self.temperature,
+            "logits_processor": LogitsProcessorList([stop_when_cancelled]),
+        }
+
+
+class EmbeddedBackend(Backend):
+    """In-memory document store persisted to disk, ONNX MiniLM embedder, llama.cpp chat model."""
+
+    name = "embedded"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._index_path = Path(settings.index_dir) / INDEX_FILE
+        store = load_store(self._index_path)
+        encoder = OnnxMiniLMEncoder(threads=settings.local_threads)
+        self._model_path: Path | None = None
+        super().__init__(
+            document_store=store,
+            retriever=InMemoryEmbeddingRetriever(document_store=store, scale_score=False),
+            text_embedder=OnnxTextEmbedder(encoder=encoder),
+            document_embedder=OnnxDocumentEmbedder(
+                encoder=encoder, batch_size=settings.embedding_batch_size
+            ),
+            chat_model=LlamaChatModel(
+                generator=None,
+                model_name=settings.local_chat_model,
+                context_window=settings.local_context_tokens,
+                max_answer_tokens=settings.max_answer_tokens,
+                timeout_s=settings.llm_timeout_s,
+                max_queue=settings.llm_max_queue,
+                temperature=settings.temperature,
+            ),
+        )
+
+    def prepare(self) -> None:
+        """Load the embedder and the GGUF chat model."""
+        from haystack_integrations.components.generators.llama_cpp import LlamaCppChatGenerator
+
+        self.text_embedder.warm_up()
+        settings = self._settings
+        self._model_path = resolve_local_model(
+            settings.local_chat_model, Path(settings.index_dir) / "models"
+        )
+        threads = settings.local_threads or os.cpu_count() or 1
+        self.chat_model.generator = LlamaCppChatGenerator(
+            model=str(self._model_path),
+            n_ctx=settings.local_context_tokens,
+            n_batch=512,
+            model_kwargs={"n_threads": threads, "verbose": False, "seed": 42},
+        )
+        started = time.monotonic()
+        self.chat_model.warm_up()
+        logger.info(
+            "Loaded chat model %s in %.1fs", self._model_path.name, time.monotonic() - started
+        )
+
+    def similarity(self, score: float) -> float:
+        """InMemory cosine scores are already cosine similarities (``scale_score=False``)."""
+        return score
+
+    def persist(self) -> None:
+        """Save the index so a restart re-embeds nothing."""
+        save_store(self.document_store, self._index_path)
+
+    def check(self) -> list[DependencyStatus]:
+        """In-process parts are healthy once loaded."""
+        loaded = self.chat_model.generator is not None
+        return [
+            DependencyStatus(
+                "document_store", True, f"{self.document_store.count_documents()} chunks"
+            ),
+            DependencyStatus("embedder", True, "onnx all-MiniLM-L6-v2 (int8)"),
+            DependencyStatus(
+                "llm", loaded, self._model_path.name if self._model_path else "not loaded"
+            ),
+        ]

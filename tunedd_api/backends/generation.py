@@ -1,0 +1,154 @@
+"""One chat model instance, shared by all requests: serialised calls, bounded queue, deadlines.
+
+llama.cpp is not thread-safe, so every backend's generator is called under one lock; waiting
+for it counts against the request's deadline, and the number of waiters is bounded so memory
+cannot grow with load. Generation can be cut short (deadline passed, client gone) through a
+backend hook; llama.cpp honours it between tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from haystack.dataclasses import ChatMessage, StreamingChunk
+
+from tunedd_api.errors import BackendUnavailableError, GenerationTimeoutError, ModelBusyError
+
+logger = logging.getLogger(__name__)
+
+TokenCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The text the model produced and why it stopped."""
+
+    text: str
+    finish_reason: str
+    seconds: float
+
+
+class ChatModel:
+    """Wraps a Haystack chat generator (llama.cpp or Ollama) behind one lock and a deadline."""
+
+    #: Rough characters per token used for prompt budgets; errs on the side of fewer characters.
+    CHARS_PER_TOKEN = 3.0
+
+    def __init__(
+        self,
+        *,
+        generator: Any,
+        model_name: str,
+        context_window: int,
+        max_answer_tokens: int,
+        timeout_s: float,
+        max_queue: int = 8,
+    ) -> None:
+        self.generator = generator
+        self.model_name = model_name
+        self.context_window = context_window
+        self.max_answer_tokens = max_answer_tokens
+        self.timeout_s = timeout_s
+        self.max_queue = max_queue
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting for or holding the model."""
+        return self._waiting
+
+    def estimate_tokens(self, text: str) -> int:
+        """A conservative token estimate for prompt budgeting (no model tokenizer needed)."""
+        return math.ceil(len(text) / self.CHARS_PER_TOKEN)
+
+    def warm_up(self) -> None:
+        """Load the model (blocking)."""
+        if hasattr(self.generator, "warm_up"):
+            self.generator.warm_up()
+
+    def close(self) -> None:
+        """Release the model."""
+        if hasattr(self.generator, "close"):
+            self.generator.close()
+
+    def generate(
+        self,
+        messages: list[ChatMessage],
+        *,
+        on_token: TokenCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        """Run one chat completion (blocking); raise on a full queue, timeout or backend error."""
+        deadline = time.monotonic() + self.timeout_s
+        cancel = cancel or threading.Event()
+        self._enter_queue()
+        try:
+            if not self._lock.acquire(timeout=self.timeout_s):
+                raise GenerationTimeoutError(
+                    f"the model stayed busy for {self.timeout_s:.0f}s; try again later"
+                )
+            try:
+                return self._run(messages, deadline, cancel, on_token)
+            finally:
+                self._lock.release()
+        finally:
+            self._leave_queue()
+
+    def _run(
+        self,
+        messages: list[ChatMessage],
+        deadline: float,
+        cancel: threading.Event,
+        on_token: TokenCallback | None,
+    ) -> Generation:
+        started = time.monotonic()
+        kwargs: dict[str, Any] = {"generation_kwargs": self.generation_kwargs(deadline, cancel)}
+        if on_token is not None:
+            kwargs["streaming_callback"] = _StreamForwarder(on_token, cancel)
+        try:
+            result = self.generator.run(messages=messages, **kwargs)
+        except Exception as error:  # any backend failure becomes one typed error
+            logger.warning("Chat model %s failed: %r", self.model_name, error)
+            raise BackendUnavailableError(f"the chat model failed: {error}") from error
+        if time.monotonic() > deadline and not cancel.is_set():
+            raise GenerationTimeoutError(f"the model did not answer within {self.timeout_s:.0f}s")
+        reply = result["replies"][0] if result.get("replies") else None
+        text = (reply.text or "") if reply else ""
+        finish = str((reply.meta or {}).get("finish_reason", "stop")) if reply else "stop"
+        return Generation(text=text, finish_reason=finish, seconds=time.monotonic() - started)
+
+    def generation_kwargs(self, deadline: float, cancel: threading.Event) -> dict[str, Any]:
+        """Per-call generation arguments; backends add their stop hooks and options."""
+        return {}
+
+    def _enter_queue(self) -> None:
+        with self._waiting_lock:
+            if self._waiting >= self.max_queue:
+                raise ModelBusyError(
+                    f"the model queue is full ({self.max_queue} requests); retry shortly",
+                    retry_after_s=max(1, int(self.timeout_s // 10)),
+                )
+            self._waiting += 1
+
+    def _leave_queue(self) -> None:
+        with self._waiting_lock:
+            self._waiting -= 1
+
+
+class _StreamForwarder:
+    """Forwards streamed text to the caller unless the request was cancelled."""
+
+    def __init__(self, on_token: TokenCallback, cancel: threading.Event) -> None:
+        self._on_token = on_token
+        self._cancel = cancel
+
+    def __call__(self, chunk: StreamingChunk) -> None:
+        if chunk.content and not self._cancel.is_set():
+            self._on_token(chunk.content)

@@ -1,0 +1,1 @@
+"""The production backend: Weaviate document store and Ollama models, run as services."""
