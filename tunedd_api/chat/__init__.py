@@ -1,0 +1,1 @@
+"""Chat: message → history → scoped retrieval → prompt → LLM → answer with citations."""
