@@ -1,0 +1,146 @@
+"""Conversations: create, read, delete, and send messages."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from tunedd_api.api.dependencies import ChatDep, ReadyStateDep, StateDep
+from tunedd_api.api.schemas import (
+    AnswerOut,
+    CitationOut,
+    ConversationCreatedOut,
+    ConversationOut,
+    CreateConversationIn,
+    ErrorOut,
+    MessageIn,
+    MessageOut,
+    SourceOut,
+)
+from tunedd_api.chat.conversations import Citation, Conversation, Message
+from tunedd_api.chat.service import ChatTurn
+from tunedd_api.errors import InvalidInputError
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+_NOT_FOUND = {404: {"model": ErrorOut, "description": "Unknown conversation."}}
+
+
+def _citation_out(citation: Citation) -> CitationOut:
+    return CitationOut(**citation.__dict__)
+
+
+def _message_out(message: Message) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        role=message.role,
+        content=message.content,
+        created_at=message.created_at,
+        citations=[_citation_out(c) for c in message.citations],
+    )
+
+
+def _scope(conversation: Conversation) -> list[str] | None:
+    return list(conversation.document_ids) if conversation.document_ids is not None else None
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConversationCreatedOut,
+    responses={422: {"model": ErrorOut, "description": "Unknown document ids."}},
+    summary="Create a conversation",
+)
+def create_conversation(
+    state: ReadyStateDep, body: CreateConversationIn | None = None
+) -> ConversationCreatedOut:
+    """Start a conversation, optionally limited to some documents."""
+    document_ids = body.document_ids if body else None
+    if document_ids is not None:
+        if not document_ids:
+            raise InvalidInputError("document_ids must not be empty; omit it to use all documents")
+        state.catalog.require_indexed(document_ids)
+    conversation = state.conversations.create(document_ids)
+    return ConversationCreatedOut(
+        id=conversation.id, document_ids=_scope(conversation), created_at=conversation.created_at
+    )
+
+
+@router.get(
+    "/{conversation_id}",
+    response_model=ConversationOut,
+    responses=_NOT_FOUND,
+    summary="Get a conversation",
+)
+def get_conversation(conversation_id: uuid.UUID, state: StateDep) -> ConversationOut:
+    """The conversation's scope and full message history."""
+    conversation = state.conversations.get(conversation_id)
+    return ConversationOut(
+        id=conversation.id,
+        document_ids=_scope(conversation),
+        created_at=conversation.created_at,
+        messages=[_message_out(m) for m in conversation.messages],
+    )
+
+
+@router.delete(
+    "/{conversation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_NOT_FOUND,
+    summary="Delete a conversation",
+)
+def delete_conversation(conversation_id: uuid.UUID, state: StateDep) -> Response:
+    """Forget the conversation and its history."""
+    state.conversations.delete(conversation_id)
+    state.chat.forget(conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{conversation_id}/messages",
+    response_model=AnswerOut,
+    responses={
+        **_NOT_FOUND,
+        422: {"model": ErrorOut, "description": "Empty or oversized message."},
+        503: {"model": ErrorOut, "description": "Model busy or backend down."},
+        504: {"model": ErrorOut, "description": "The model did not answer in time."},
+    },
+    summary="Send a message",
+)
+async def send_message(
+    conversation_id: uuid.UUID, body: MessageIn, chat: ChatDep, state: StateDep
+) -> AnswerOut:
+    """Answer the message from the conversation's documents, with page-level citations."""
+    if len(body.message) > state.settings.max_message_chars:
+        raise InvalidInputError(
+            f"message is {len(body.message)} characters; the limit is "
+            f"{state.settings.max_message_chars}"
+        )
+    turn = await chat.send(conversation_id, body.message)
+    return _answer_out(conversation_id, turn)
+
+
+def _answer_out(conversation_id: uuid.UUID, turn: ChatTurn) -> AnswerOut:
+    message = turn.message
+    return AnswerOut(
+        conversation_id=conversation_id,
+        message_id=message.id,
+        answer=message.content,
+        citations=[_citation_out(c) for c in message.citations],
+        sources=[
+            SourceOut(
+                number=i,
+                document_id=s.document.meta["document_id"],
+                file_name=s.document.meta["file_name"],
+                pages=s.pages,
+                score=round(s.similarity, 4),
+            )
+            for i, s in enumerate(turn.sources, 1)
+        ],
+        answered_from_documents=turn.answered_from_documents,
+        retrieval_query=message.retrieval_query or "",
+        history_turns_used=turn.history_turns_used,
+        history_truncated=turn.history_truncated,
+        created_at=message.created_at,
+    )

@@ -1,0 +1,158 @@
+"""Request and response bodies. Every field is described for the OpenAPI docs at /docs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DocumentIdStr = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class StrictModel(BaseModel):
+    """Request bodies reject unknown fields, so typos surface as 422 instead of being ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DocumentOut(BaseModel):
+    """One PDF of the collection."""
+
+    id: str = Field(description="Stable id: a prefix of the sha256 of the file's bytes.")
+    file_name: str = Field(description="File name in the data folder.")
+    title: str = Field(description="Title from the PDF metadata or its first page.")
+    page_count: int = Field(description="Pages in the PDF (0 when it could not be read).")
+    chunk_count: int = Field(description="Chunks indexed for retrieval.")
+    status: Literal["indexed", "failed"] = Field(description="Whether the file is searchable.")
+    error: str | None = Field(None, description="Why indexing failed (only when `failed`).")
+
+
+class DocumentListOut(BaseModel):
+    """The document collection."""
+
+    documents: list[DocumentOut] = Field(description="Every PDF found, sorted by file name.")
+
+
+class CreateConversationIn(StrictModel):
+    """Options for a new conversation."""
+
+    document_ids: list[DocumentIdStr] | None = Field(
+        None,
+        max_length=1000,
+        description="Limit retrieval to these documents (ids from GET /documents). "
+        "Omit or null for the whole collection.",
+    )
+
+
+class CitationOut(BaseModel):
+    """A source the answer cites with `[number]`."""
+
+    number: int = Field(description="The `[n]` marker used in the answer text.")
+    document_id: str = Field(description="Id of the cited document.")
+    file_name: str = Field(description="File name of the cited document.")
+    title: str = Field(description="Title of the cited document.")
+    pages: list[int] = Field(description="1-based page numbers the cited passage spans.")
+    snippet: str = Field(description="The sentence of the passage that best supports the claim.")
+    score: float = Field(description="Cosine similarity of the passage to the search query.")
+
+
+class MessageOut(BaseModel):
+    """One turn of a conversation."""
+
+    id: uuid.UUID = Field(description="Message id.")
+    role: Literal["user", "assistant"] = Field(description="Who wrote it.")
+    content: str = Field(description="The text.")
+    created_at: datetime = Field(description="When it was stored (UTC).")
+    citations: list[CitationOut] = Field(description="Citations (assistant messages only).")
+
+
+class ConversationCreatedOut(BaseModel):
+    """A new conversation."""
+
+    id: uuid.UUID = Field(description="Conversation id, used in the other endpoints.")
+    document_ids: list[str] | None = Field(description="Its document scope; null means all.")
+    created_at: datetime = Field(description="Creation time (UTC).")
+
+
+class ConversationOut(ConversationCreatedOut):
+    """A conversation with its full history."""
+
+    messages: list[MessageOut] = Field(description="Every message, oldest first.")
+
+
+class MessageIn(StrictModel):
+    """A user message."""
+
+    message: str = Field(
+        min_length=1, max_length=100_000, description="The question or follow-up to answer."
+    )
+
+
+class SourceOut(BaseModel):
+    """A retrieved passage given to the model."""
+
+    number: int = Field(description="Its `[n]` number in the prompt.")
+    document_id: str = Field(description="Document id.")
+    file_name: str = Field(description="File name.")
+    pages: list[int] = Field(description="Pages the passage spans.")
+    score: float = Field(description="Cosine similarity to the search query.")
+
+
+class AnswerOut(BaseModel):
+    """The assistant's answer to a message."""
+
+    conversation_id: uuid.UUID = Field(description="The conversation.")
+    message_id: uuid.UUID = Field(description="Id of the stored assistant message.")
+    answer: str = Field(description="Answer text with `[n]` citation markers.")
+    citations: list[CitationOut] = Field(description="The sources the answer cites, by number.")
+    sources: list[SourceOut] = Field(description="Every passage the model was given.")
+    answered_from_documents: bool = Field(
+        description="False when nothing relevant was found and the LLM was not called."
+    )
+    retrieval_query: str = Field(description="The text actually used for retrieval.")
+    history_turns_used: int = Field(description="Earlier question/answer pairs in the prompt.")
+    history_truncated: bool = Field(
+        description="True when older turns were left out to fit the context window."
+    )
+    created_at: datetime = Field(description="When the answer was stored (UTC).")
+
+
+class SearchIn(StrictModel):
+    """A semantic search over the chunks."""
+
+    query: str = Field(min_length=1, max_length=2000, description="What to search for.")
+    document_ids: list[DocumentIdStr] | None = Field(
+        None, max_length=1000, description="Restrict to these documents; null searches all."
+    )
+    top_k: int | None = Field(
+        None, ge=1, description="Number of results (default from settings, capped by max_top_k)."
+    )
+
+
+class SearchHitOut(BaseModel):
+    """A chunk matching the query."""
+
+    rank: int = Field(description="1-based rank.")
+    score: float = Field(description="Cosine similarity to the query.")
+    text: str = Field(description="The chunk text.")
+    document_id: str = Field(description="Document id.")
+    file_name: str = Field(description="File name.")
+    title: str = Field(description="Document title.")
+    pages: list[int] = Field(description="1-based pages the chunk spans.")
+    chunk_index: int = Field(description="Position of the chunk within its document.")
+
+
+class SearchOut(BaseModel):
+    """Search results, best first."""
+
+    query: str = Field(description="The query as received.")
+    results: list[SearchHitOut] = Field(description="Matching chunks, best first.")
+
+
+class ErrorOut(BaseModel):
+    """Every error response."""
+
+    detail: str = Field(description="What went wrong, for humans.")
+    code: str = Field(description="Stable machine-readable error code.")

@@ -1,0 +1,72 @@
+"""`tunedd` command line: serve the API, or index the data folder and exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from tunedd_api.settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "tunedd_api.main:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+    )
+    return 0
+
+
+def _index(args: argparse.Namespace) -> int:
+    from tunedd_api.backends.factory import build_backend
+    from tunedd_api.indexing.indexer import Indexer
+
+    settings = Settings()
+    backend = build_backend(settings)
+    try:
+        report = Indexer(backend=backend, settings=settings).sync()
+    finally:
+        backend.close()
+    print(
+        json.dumps(
+            {
+                "seconds": round(report.seconds, 2),
+                "indexed": report.indexed,
+                "reused": report.reused,
+                "failed": report.failed,
+                "removed": report.removed_documents,
+                "pages": report.pages_indexed,
+                "chunks": report.chunks_embedded,
+                "documents": [r.__dict__ for r in report.records],
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run the chosen command."""
+    parser = argparse.ArgumentParser(prog="tunedd", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the API (settings from env / .env)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+    index = commands.add_parser("index", help="index the data folder, print a report, exit")
+    index.set_defaults(run=_index)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

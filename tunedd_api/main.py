@@ -1,0 +1,66 @@
+"""The FastAPI application factory. Nothing is loaded or connected at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from tunedd_api import __version__
+from tunedd_api.api.errors import register_error_handlers
+from tunedd_api.api.routers import conversations, documents, health, search
+from tunedd_api.backends.base import Backend
+from tunedd_api.backends.factory import build_backend
+from tunedd_api.settings import Settings
+from tunedd_api.state import AppState
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+A RAG chatbot over a PDF collection. Create a conversation (optionally limited to some
+documents), send messages, and get answers grounded in the documents with page-level citations.
+"""
+
+
+def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
+    """Build the app; the backend is built (from ``settings``) and started in the lifespan."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        parts = backend or await asyncio.to_thread(build_backend, settings)
+        state = AppState.build(settings, parts)
+        app.state.tunedd = state
+        logger.info("Starting tunedd %s on the %s backend", __version__, parts.name)
+        if settings.startup_indexing == "background":
+            state._startup_task = asyncio.create_task(state.start())
+        else:
+            await state.start()
+        try:
+            yield
+        finally:
+            await state.stop()
+
+    app = FastAPI(
+        title="tunedd",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    register_error_handlers(app)
+    for module in (health, documents, conversations, search):
+        app.include_router(module.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Entry point for ``uvicorn --factory``: settings from the environment and `.env`."""
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return create_app(settings)

@@ -1,0 +1,72 @@
+"""The application's long-lived parts, built once per app in the lifespan (typed, no globals)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from tunedd_api.backends.base import Backend
+from tunedd_api.chat.conversations import ConversationStore, InMemoryConversationStore
+from tunedd_api.chat.retrieval import Retriever
+from tunedd_api.chat.service import ChatService
+from tunedd_api.indexing.catalog import DocumentCatalog
+from tunedd_api.indexing.indexer import Indexer, IndexReport
+from tunedd_api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AppState:
+    """Everything the routers need; ``ready`` turns true once startup indexing is done."""
+
+    settings: Settings
+    backend: Backend
+    catalog: DocumentCatalog
+    conversations: ConversationStore
+    retriever: Retriever
+    chat: ChatService
+    ready: bool = False
+    startup_error: str | None = None
+    index_report: IndexReport | None = None
+    _startup_task: asyncio.Task | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, backend: Backend) -> "AppState":
+        """Wire the parts together (nothing is loaded or connected yet)."""
+        conversations = InMemoryConversationStore()
+        retriever = Retriever(backend)
+        chat = ChatService(
+            conversations=conversations,
+            retriever=retriever,
+            chat_model=backend.chat_model,
+            settings=settings,
+        )
+        return cls(
+            settings=settings,
+            backend=backend,
+            catalog=DocumentCatalog(),
+            conversations=conversations,
+            retriever=retriever,
+            chat=chat,
+        )
+
+    async def start(self) -> None:
+        """Prepare the backend and index the data folder (blocking work in a thread)."""
+        try:
+            await asyncio.to_thread(self.backend.prepare)
+            indexer = Indexer(backend=self.backend, settings=self.settings)
+            self.index_report = await asyncio.to_thread(indexer.sync)
+            self.catalog.replace(self.index_report.records)
+            self.ready = True
+        except Exception as error:
+            self.startup_error = str(error)
+            logger.exception("Startup failed")
+            raise
+
+    async def stop(self) -> None:
+        """Cancel unfinished startup work and release the backend."""
+        if self._startup_task is not None and not self._startup_task.done():
+            self._startup_task.cancel()
+        await asyncio.to_thread(self.backend.close)
