@@ -1,0 +1,127 @@
+"""Test doubles: a backend with a real in-memory store, a bag-of-words embedder and a mock LLM.
+
+The bag-of-words embedder makes retrieval meaningful without a neural model: texts sharing
+words are similar, so scoping and ranking can be asserted exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from pathlib import Path
+from typing import Callable
+
+from haystack import Document, component
+from haystack.components.generators.chat import MockChatGenerator
+from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
+from haystack.dataclasses import ChatMessage
+
+from tunedd_api.backends.base import Backend, DependencyStatus
+from tunedd_api.backends.embedded.store import new_store, save_store
+from tunedd_api.backends.generation import ChatModel
+
+DIMENSION = 4096
+_STOPWORDS = {"the", "a", "an", "of", "and", "is", "in", "to", "what", "how", "are", "on", "it"}
+
+
+def bag_of_words(text: str) -> list[float]:
+    """A normalised hashed bag-of-words vector."""
+    vector = [0.0] * DIMENSION
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        if word not in _STOPWORDS:
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % DIMENSION] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+@component
+class BowTextEmbedder:
+    """Embeds a query with :func:`bag_of_words`."""
+
+    @component.output_types(embedding=list[float])
+    def run(self, text: str) -> dict:
+        """Return the query embedding."""
+        return {"embedding": bag_of_words(text)}
+
+
+@component
+class BowDocumentEmbedder:
+    """Embeds documents with :func:`bag_of_words` and counts calls (to prove reuse)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.embedded = 0
+        self.fail_with: Exception | None = None
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict:
+        """Return the documents with embeddings."""
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.calls += 1
+        self.embedded += len(documents)
+        return {
+            "documents": [
+                Document(id=d.id, content=d.content, meta=d.meta, embedding=bag_of_words(d.content))
+                for d in documents
+            ]
+        }
+
+
+class RecordingLLM:
+    """A reply function for MockChatGenerator that records every prompt it receives."""
+
+    def __init__(self, reply: str | Callable[[list[ChatMessage]], str] = "Answer [1].") -> None:
+        self.reply = reply
+        self.prompts: list[list[ChatMessage]] = []
+
+    def __call__(self, messages: list[ChatMessage]) -> str:
+        self.prompts.append(list(messages))
+        return self.reply(messages) if callable(self.reply) else self.reply
+
+
+class FakeBackend(Backend):
+    """Real InMemoryDocumentStore and retriever; fake embedders; MockChatGenerator as LLM."""
+
+    name = "fake"
+
+    def __init__(
+        self,
+        llm: RecordingLLM | None = None,
+        *,
+        index_path: Path | None = None,
+        context_window: int = 4096,
+    ) -> None:
+        store = new_store()
+        self.llm = llm or RecordingLLM()
+        self.index_path = index_path
+        super().__init__(
+            document_store=store,
+            retriever=InMemoryEmbeddingRetriever(document_store=store, scale_score=False),
+            text_embedder=BowTextEmbedder(),
+            document_embedder=BowDocumentEmbedder(),
+            chat_model=ChatModel(
+                generator=MockChatGenerator(response_fn=self.llm),
+                model_name="mock",
+                context_window=context_window,
+                max_answer_tokens=256,
+                timeout_s=10,
+            ),
+        )
+
+    def prepare(self) -> None:
+        """Nothing to load."""
+
+    def similarity(self, score: float) -> float:
+        """Cosine scores pass through."""
+        return score
+
+    def persist(self) -> None:
+        """Save like the embedded backend when a path is given."""
+        if self.index_path is not None:
+            save_store(self.document_store, self.index_path)
+
+    def check(self) -> list[DependencyStatus]:
+        """Always healthy."""
+        return [DependencyStatus("document_store", True, "in-memory")]
