@@ -13,7 +13,7 @@ from tunedd_api.chat.conversations import Citation
 from tunedd_api.chat.retrieval import RetrievedChunk
 
 _MARKER_GROUP = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])(\s+)")
 _WORD = re.compile(r"[a-z0-9]+")
 _SNIPPET_CHARS = 300
 
@@ -38,14 +38,18 @@ def resolve_citations(answer: str, sources: list[RetrievedChunk]) -> CitedAnswer
         dropped.extend(n for n in numbers if n not in valid)
         return "".join(f"[{n}]" for n in dict.fromkeys(valid))
 
-    sentences = _SENTENCE.split(answer)
-    cleaned_sentences = []
-    for sentence in sentences:
-        cleaned = _MARKER_GROUP.sub(keep_valid, sentence)
+    # The capture group keeps the original whitespace between sentences (line breaks, lists).
+    parts = _SENTENCE.split(answer)
+    cleaned_parts = []
+    for i, part in enumerate(parts):
+        if i % 2:  # separator
+            cleaned_parts.append(part)
+            continue
+        cleaned = _MARKER_GROUP.sub(keep_valid, part)
         for number in re.findall(r"\[(\d+)\]", cleaned):
             cited_sentences.setdefault(int(number), []).append(_MARKER_GROUP.sub("", cleaned))
-        cleaned_sentences.append(cleaned)
-    text = re.sub(r"[ \t]+([.,;:])", r"\1", " ".join(cleaned_sentences)).strip()
+        cleaned_parts.append(cleaned)
+    text = re.sub(r"[ \t]+([.,;:])", r"\1", "".join(cleaned_parts)).strip()
     citations = [
         _citation(number, sources[number - 1], cited_sentences[number])
         for number in sorted(cited_sentences)
@@ -69,6 +73,6 @@ def _citation(number: int, source: RetrievedChunk, claims: list[str]) -> Citatio
 def best_snippet(passage: str, claim: str) -> str:
     """The passage sentence sharing the most words with ``claim`` (trimmed for display)."""
     claim_words = set(_WORD.findall(claim.lower()))
-    candidates = [s for s in _SENTENCE.split(passage) if s.strip()] or [passage]
+    candidates = [s for s in _SENTENCE.split(passage)[::2] if s.strip()] or [passage]
     best = max(candidates, key=lambda s: len(claim_words & set(_WORD.findall(s.lower()))))
     return best if len(best) <= _SNIPPET_CHARS else best[: _SNIPPET_CHARS - 1].rstrip() + "…"

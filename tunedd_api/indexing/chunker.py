@@ -14,6 +14,8 @@ from typing import Iterable, Sequence
 from tunedd_api.embedding.tokenizer import MAX_CONTENT_TOKENS, TokenCounter
 from tunedd_api.indexing.pdf_reader import PdfPage
 
+#: Below this a word piece cut by offsets could re-tokenise longer than the chunk itself.
+MIN_CHUNK_TOKENS = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])")
 
 
@@ -42,8 +44,8 @@ class PageAwareChunker:
     """Splits pages into overlapping, sentence-aligned chunks of at most ``chunk_size`` tokens."""
 
     def __init__(self, *, chunk_size: int, chunk_overlap: int) -> None:
-        if not 0 < chunk_size <= MAX_CONTENT_TOKENS:
-            raise ValueError(f"chunk_size must be in 1..{MAX_CONTENT_TOKENS}")
+        if not MIN_CHUNK_TOKENS <= chunk_size <= MAX_CONTENT_TOKENS:
+            raise ValueError(f"chunk_size must be in {MIN_CHUNK_TOKENS}..{MAX_CONTENT_TOKENS}")
         if not 0 <= chunk_overlap < chunk_size:
             raise ValueError("chunk_overlap must be in 0..chunk_size-1")
         self.chunk_size = chunk_size
@@ -82,6 +84,9 @@ class PageAwareChunker:
         piece_tokens = 0
         for word, tokens in zip(words, self._counter.count_many(words)):
             if tokens > self.chunk_size:
+                if piece:
+                    yield _Unit(" ".join(piece), page, piece_tokens)
+                    piece, piece_tokens = [], 0
                 yield from self._split_word(word, page)
                 continue
             if piece and piece_tokens + tokens > self.chunk_size:
