@@ -1,0 +1,153 @@
+"""Unit tests of ChatModel: replies, typed backend errors, bounded queue, deadlines, streaming."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable
+
+import pytest
+from haystack.components.generators.chat import MockChatGenerator
+from haystack.dataclasses import ChatMessage, StreamingChunk
+
+from tunedd_api.backends.generation import ChatModel
+from tunedd_api.errors import BackendUnavailableError, GenerationTimeoutError, ModelBusyError
+
+MESSAGES = [ChatMessage.from_system("Be brief."), ChatMessage.from_user("Hello?")]
+
+
+def _model(generator: Any, *, timeout_s: float = 5, max_queue: int = 8) -> ChatModel:
+    return ChatModel(
+        generator=generator,
+        model_name="fake",
+        context_window=4096,
+        max_answer_tokens=128,
+        timeout_s=timeout_s,
+        max_queue=max_queue,
+    )
+
+
+class FakeGenerator:
+    """A chat generator whose ``run`` is a plain function, to block, fail or stream on demand."""
+
+    def __init__(self, behaviour: Callable[[Callable | None], None] | None = None) -> None:
+        self.behaviour = behaviour
+        self.calls = 0
+
+    def run(
+        self,
+        messages: list[ChatMessage],
+        generation_kwargs: dict | None = None,
+        streaming_callback: Callable[[StreamingChunk], None] | None = None,
+    ) -> dict:
+        self.calls += 1
+        if self.behaviour is not None:
+            self.behaviour(streaming_callback)
+        return {"replies": [ChatMessage.from_assistant("x")]}
+
+
+class BlockingGenerator(FakeGenerator):
+    """Blocks inside ``run`` until ``release`` is set; ``entered`` says it is running."""
+
+    def __init__(self) -> None:
+        super().__init__(self._block)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def _block(self, _callback: Callable | None) -> None:
+        self.entered.set()
+        if not self.release.wait(timeout=10):
+            raise RuntimeError("the test never released the generator")
+
+
+def test_generate_returns_mock_text() -> None:
+    model = _model(MockChatGenerator(responses="The answer is 42 [1]."))
+    generation = model.generate(MESSAGES)
+    assert generation.text == "The answer is 42 [1]."
+    assert generation.finish_reason == "stop"
+    assert generation.seconds >= 0
+    assert model.queue_depth == 0
+
+
+def test_generator_error_becomes_backend_unavailable() -> None:
+    def fail(_callback: Callable | None) -> None:
+        raise RuntimeError("connection refused")
+
+    generator = FakeGenerator(fail)
+    model = _model(generator)
+    with pytest.raises(BackendUnavailableError) as raised:
+        model.generate(MESSAGES)
+    assert not isinstance(raised.value, ModelBusyError)
+    assert "connection refused" in raised.value.message
+    # The lock and the queue slot were released: the next call goes through.
+    assert model.queue_depth == 0
+    generator.behaviour = None
+    assert model.generate(MESSAGES).text == "x"
+
+
+def test_full_queue_raises_model_busy_while_first_call_runs() -> None:
+    generator = BlockingGenerator()
+    model = _model(generator, max_queue=1)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def first_call() -> None:
+        try:
+            results.append(model.generate(MESSAGES).text)
+        except BaseException as error:  # reported to the main thread below
+            errors.append(error)
+
+    worker = threading.Thread(target=first_call)
+    worker.start()
+    try:
+        assert generator.entered.wait(timeout=5)
+        assert model.queue_depth == 1
+        with pytest.raises(ModelBusyError) as raised:
+            model.generate(MESSAGES)
+        assert raised.value.retry_after_s >= 1
+        assert generator.calls == 1
+    finally:
+        generator.release.set()
+        worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert errors == []
+    assert results == ["x"]
+    assert model.queue_depth == 0
+    assert model.generate(MESSAGES).text == "x"
+
+
+def test_slow_generation_raises_timeout() -> None:
+    model = _model(FakeGenerator(lambda _callback: time.sleep(0.15)), timeout_s=0.05)
+    with pytest.raises(GenerationTimeoutError):
+        model.generate(MESSAGES)
+    assert model.queue_depth == 0
+
+
+def test_on_token_receives_streamed_chunks() -> None:
+    def stream(callback: Callable[[StreamingChunk], None] | None) -> None:
+        assert callback is not None
+        for piece in ("a", "", "b", "c"):
+            callback(StreamingChunk(content=piece))
+
+    received: list[str] = []
+    generation = _model(FakeGenerator(stream)).generate(MESSAGES, on_token=received.append)
+    assert received == ["a", "b", "c"]
+    assert generation.text == "x"
+
+
+def test_cancelled_request_gets_no_tokens() -> None:
+    def stream(callback: Callable[[StreamingChunk], None] | None) -> None:
+        assert callback is not None
+        callback(StreamingChunk(content="a"))
+
+    cancel = threading.Event()
+    cancel.set()
+    received: list[str] = []
+    _model(FakeGenerator(stream)).generate(MESSAGES, on_token=received.append, cancel=cancel)
+    assert received == []
+
+
+def test_no_streaming_callback_without_on_token() -> None:
+    seen: list[Any] = []
+    _model(FakeGenerator(seen.append)).generate(MESSAGES)
+    assert seen == [None]
