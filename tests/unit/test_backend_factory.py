@@ -1,0 +1,56 @@
+"""The backend factory builds the right parts from settings alone, connecting to nothing."""
+
+from __future__ import annotations
+
+from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
+from haystack_integrations.components.embedders.ollama import OllamaTextEmbedder
+from haystack_integrations.components.generators.ollama import OllamaChatGenerator
+from haystack_integrations.components.retrievers.weaviate import WeaviateEmbeddingRetriever
+
+from tunedd_api.backends.factory import build_backend
+from tunedd_api.backends.production.weaviate_schema import collection_settings
+from tunedd_api.embedding.components import OnnxTextEmbedder
+from tunedd_api.indexing.records import CHUNK_META_FIELDS
+from tunedd_api.settings import BackendKind, Settings
+
+
+def test_embedded_settings_build_in_process_parts(tmp_path) -> None:
+    backend = build_backend(Settings(_env_file=None, index_dir=tmp_path))
+
+    assert backend.name == "embedded"
+    assert isinstance(backend.retriever, InMemoryEmbeddingRetriever)
+    assert isinstance(backend.text_embedder, OnnxTextEmbedder)
+    assert backend.document_store.embedding_similarity_function == "cosine"
+
+
+def test_production_settings_build_weaviate_and_ollama_parts() -> None:
+    settings = Settings(
+        _env_file=None,
+        backend=BackendKind.PRODUCTION,
+        ollama_url="http://ollama:11434",
+        chat_model="phi3:3.8b-mini-instruct-4k-q4_K_M",
+        ollama_context_tokens=4096,
+    )
+
+    backend = build_backend(settings)
+
+    assert backend.name == "production"
+    assert isinstance(backend.retriever, WeaviateEmbeddingRetriever)
+    assert isinstance(backend.text_embedder, OllamaTextEmbedder)
+    assert backend.text_embedder.model == "all-minilm:l6"
+    assert isinstance(backend.chat_model.generator, OllamaChatGenerator)
+    assert backend.chat_model.generator.model == "phi3:3.8b-mini-instruct-4k-q4_K_M"
+    options = backend.chat_model.generation_kwargs(0.0, None)
+    assert options["num_ctx"] == 4096 and options["num_predict"] == settings.max_answer_tokens
+    assert backend.similarity(1.0) == 1.0 and backend.similarity(0.5) == 0.0
+
+
+def test_weaviate_collection_declares_every_filtered_field() -> None:
+    definition = collection_settings("TunedDChunk")
+    properties = {p["name"]: p for p in definition["properties"]}
+
+    assert set(CHUNK_META_FIELDS) <= set(properties)
+    assert properties["document_id"]["dataType"] == ["text"]
+    assert properties["document_id"]["tokenization"] == "field"
+    assert properties["pages"]["dataType"] == ["int[]"]
+    assert definition["vectorIndexConfig"]["distance"] == "cosine"
