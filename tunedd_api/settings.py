@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Default number of chunks retrieved.")
     max_top_k: int = Field(50, ge=1, le=200, description="Largest top_k a client may ask for.")
     min_relevance: float = Field(
-        0.2,
+        0.35,
         ge=-1.0,
         le=1.0,
         description="Cosine similarity under which a chunk is not relevant; with none above it "
