@@ -1,0 +1,1 @@
+"""Benchmarks and measurements; results are written down in docs/."""
