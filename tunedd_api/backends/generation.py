@@ -48,6 +48,7 @@ class ChatModel:
         max_answer_tokens: int,
         timeout_s: float,
         max_queue: int = 8,
+        temperature: float = 0.1,
     ) -> None:
         self.generator = generator
         self.model_name = model_name
@@ -55,6 +56,7 @@ class ChatModel:
         self.max_answer_tokens = max_answer_tokens
         self.timeout_s = timeout_s
         self.max_queue = max_queue
+        self.temperature = temperature
         self._lock = threading.Lock()
         self._waiting = 0
         self._waiting_lock = threading.Lock()

@@ -27,10 +27,6 @@ INDEX_FILE = "index.npz"
 class LlamaChatModel(ChatModel):
     """llama.cpp through ``LlamaCppChatGenerator``, stoppable between tokens."""
 
-    def __init__(self, *, temperature: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.temperature = temperature
-
     def generation_kwargs(self, deadline: float, cancel: threading.Event) -> dict[str, Any]:
         """Token limit, temperature, and a stop hook for deadline and cancellation.
 

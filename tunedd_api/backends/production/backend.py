@@ -20,10 +20,6 @@ logger = logging.getLogger(__name__)
 class OllamaChatModel(ChatModel):
     """Ollama chat with an explicit context window (Ollama silently truncates otherwise)."""
 
-    def __init__(self, *, temperature: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.temperature = temperature
-
     def generation_kwargs(self, deadline: float, cancel: threading.Event) -> dict[str, Any]:
         """Ollama options: num_ctx, num_predict and temperature."""
         return {
