@@ -144,6 +144,16 @@ class ChatModel:
             self._waiting -= 1
 
 
+def generation_limits(settings: Any) -> dict[str, Any]:
+    """The ChatModel arguments every backend takes from settings alike."""
+    return {
+        "max_answer_tokens": settings.max_answer_tokens,
+        "timeout_s": settings.llm_timeout_s,
+        "max_queue": settings.llm_max_queue,
+        "temperature": settings.temperature,
+    }
+
+
 class _StreamForwarder:
     """Forwards streamed text to the caller unless the request was cancelled."""
 

@@ -14,7 +14,7 @@ from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
 from tunedd_api.backends.base import Backend, DependencyStatus
 from tunedd_api.backends.embedded.models import resolve_local_model
 from tunedd_api.backends.embedded.store import load_store, save_store
-from tunedd_api.backends.generation import ChatModel
+from tunedd_api.backends.generation import ChatModel, generation_limits
 from tunedd_api.embedding.components import OnnxDocumentEmbedder, OnnxTextEmbedder
 from tunedd_api.embedding.onnx_encoder import OnnxMiniLMEncoder
 from tunedd_api.settings import Settings
@@ -74,10 +74,7 @@ class EmbeddedBackend(Backend):
                 generator=None,
                 model_name=settings.local_chat_model,
                 context_window=settings.local_context_tokens,
-                max_answer_tokens=settings.max_answer_tokens,
-                timeout_s=settings.llm_timeout_s,
-                max_queue=settings.llm_max_queue,
-                temperature=settings.temperature,
+                **generation_limits(settings),
             ),
         )
 

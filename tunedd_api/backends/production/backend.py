@@ -9,7 +9,7 @@ from typing import Any, Callable
 from urllib.parse import urlparse
 
 from tunedd_api.backends.base import Backend, DependencyStatus
-from tunedd_api.backends.generation import ChatModel
+from tunedd_api.backends.generation import ChatModel, generation_limits
 from tunedd_api.backends.production.weaviate_schema import collection_settings
 from tunedd_api.errors import BackendUnavailableError
 from tunedd_api.settings import Settings
@@ -73,10 +73,7 @@ class ProductionBackend(Backend):
                 ),
                 model_name=settings.chat_model,
                 context_window=settings.ollama_context_tokens,
-                max_answer_tokens=settings.max_answer_tokens,
-                timeout_s=settings.llm_timeout_s,
-                max_queue=settings.llm_max_queue,
-                temperature=settings.temperature,
+                **generation_limits(settings),
             ),
         )
 
