@@ -92,6 +92,19 @@ class Settings(BaseSettings):
         description="Cosine similarity under which a chunk is not relevant; with none above it "
         "the answer is 'not found' without calling the LLM.",
     )
+    citation_min_support: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Support score (max of claim-to-passage cosine and content-word overlap) a "
+        "cited passage needs for its citation to stay; below it the marker is removed.",
+    )
+    followup_rewrite: Literal["llm", "heuristic", "off"] = Field(
+        "llm",
+        description="Follow-ups that lean on earlier turns: `llm` rewrites them into a standalone "
+        "question (falls back to `heuristic` on failure), `heuristic` prepends the previous "
+        "question, `off` searches the message as is.",
+    )
     llm_max_queue: int = Field(
         8, ge=1, le=1000, description="Requests that may wait for the chat model; more get 503."
     )
@@ -109,6 +122,12 @@ class Settings(BaseSettings):
 
     # --- timeouts -------------------------------------------------------------------------
     llm_timeout_s: float = Field(180.0, gt=0, description="Max seconds for one LLM call.")
+    rewrite_timeout_s: float = Field(
+        30.0, gt=0, description="Max seconds for the follow-up rewrite (then the heuristic)."
+    )
+    summary_timeout_s: float = Field(
+        90.0, gt=0, description="Max seconds for an LLM summary (then the extractive one)."
+    )
     embed_timeout_s: float = Field(60.0, gt=0, description="Max seconds for one embedding call.")
     startup_timeout_s: float = Field(
         300.0, gt=0, description="Production: how long to wait for Weaviate and Ollama."

@@ -41,6 +41,7 @@ class AppState:
             conversations=conversations,
             retriever=retriever,
             chat_model=backend.chat_model,
+            embed_texts=backend.embed_texts,
             settings=settings,
         )
         return cls(

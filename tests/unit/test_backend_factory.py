@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
+
 from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
 from haystack_integrations.components.embedders.ollama import OllamaTextEmbedder
 from haystack_integrations.components.generators.ollama import OllamaChatGenerator
 from haystack_integrations.components.retrievers.weaviate import WeaviateEmbeddingRetriever
 
 from tunedd_api.backends.factory import build_backend
+from tunedd_api.backends.generation import GenerationCall
 from tunedd_api.backends.production.weaviate_schema import collection_settings
 from tunedd_api.embedding.components import OnnxTextEmbedder
 from tunedd_api.indexing.records import CHUNK_META_FIELDS
@@ -40,8 +44,17 @@ def test_production_settings_build_weaviate_and_ollama_parts() -> None:
     assert backend.text_embedder.model == "all-minilm:l6"
     assert isinstance(backend.chat_model.generator, OllamaChatGenerator)
     assert backend.chat_model.generator.model == "phi3:3.8b-mini-instruct-4k-q4_K_M"
-    options = backend.chat_model.generation_kwargs(0.0, None)
-    assert options["num_ctx"] == 4096 and options["num_predict"] == settings.max_answer_tokens
+    call = GenerationCall(
+        deadline=0.0, timeout_s=1.0, cancel=threading.Event(), max_tokens=99, json_schema=None
+    )
+    options = backend.chat_model.generation_kwargs(call)
+    assert options["num_ctx"] == 4096 and options["num_predict"] == 99
+    assert backend.chat_model.generator_for(call) is backend.chat_model.generator
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    json_call = replace(call, json_schema=schema)
+    twin = backend.chat_model.generator_for(json_call)
+    assert twin is not backend.chat_model.generator and twin.response_format == schema
+    assert backend.chat_model.generator_for(json_call) is twin  # built once, then reused
     assert backend.similarity(1.0) == 1.0 and backend.similarity(0.5) == 0.0
 
 

@@ -1,13 +1,17 @@
-"""Unit tests of citation resolution: valid markers kept, invented ones dropped, snippets chosen."""
+"""Unit tests of citation verification: invented and unsupported markers removed, missing ones
+added where a source supports the sentence, snippets chosen, groundedness scored."""
 
 from __future__ import annotations
 
 import pytest
 from haystack import Document
 
-from tunedd_api.chat.citations import best_snippet, resolve_citations
-from tunedd_api.chat.conversations import Citation
+from tests.fakes import bag_of_words
+from tunedd_api.chat.citations import verify_citations
+from tunedd_api.chat.grounding import SupportScorer
 from tunedd_api.chat.retrieval import RetrievedChunk
+
+MIN_SUPPORT = 0.6
 
 
 def _source(number: int, content: str, pages: list[int], similarity: float) -> RetrievedChunk:
@@ -40,67 +44,108 @@ def sources() -> list[RetrievedChunk]:
     ]
 
 
-def test_valid_marker_becomes_citation(sources: list[RetrievedChunk]) -> None:
+def verify(answer: str, sources: list[RetrievedChunk], min_support: float = MIN_SUPPORT):
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    return verify_citations(answer, sources, scorer=scorer, min_support=min_support)
+
+
+def test_supported_marker_becomes_citation(sources: list[RetrievedChunk]) -> None:
     answer = "The executor calls external tools [1]."
-    cited = resolve_citations(answer, sources)
-    assert cited.text == answer
-    assert cited.dropped_markers == []
-    assert cited.citations == [
-        Citation(
-            number=1,
-            document_id="doc-1",
-            file_name="paper-1.pdf",
-            title="Paper 1",
-            pages=[3, 4],
-            snippet="The executor calls external tools.",
-            score=0.8123,
-        )
-    ]
+    verified = verify(answer, sources)
+    assert verified.text == answer
+    assert verified.dropped == []
+    assert verified.groundedness == 1.0
+    [citation] = verified.citations
+    assert (citation.number, citation.document_id, citation.pages) == (1, "doc-1", [3, 4])
+    assert citation.snippet == "The executor calls external tools."
+    assert citation.score == 0.8123
+    assert citation.support == 1.0
+    assert not citation.added_by_verifier
 
 
 def test_invented_marker_is_removed_and_reported(sources: list[RetrievedChunk]) -> None:
-    cited = resolve_citations("Agents plan ahead [1]. It runs on WebArena [7].", sources)
-    assert cited.text == "Agents plan ahead [1]. It runs on WebArena."
-    assert "[7]" not in cited.text
-    assert cited.dropped_markers == [7]
-    assert [c.number for c in cited.citations] == [1]
+    verified = verify(
+        "The executor calls external tools [1]. Evaluation uses WebArena [7].", sources
+    )
+    assert "[7]" not in verified.text
+    assert [(d.number, d.reason) for d in verified.dropped] == [(7, "no_such_source")]
+    assert 1 in [c.number for c in verified.citations]
 
 
 @pytest.mark.parametrize("marker", ["[0]", "[3]", "[42]"])
 def test_out_of_range_markers_are_dropped(sources: list[RetrievedChunk], marker: str) -> None:
-    cited = resolve_citations(f"A claim {marker}.", sources)
-    assert cited.text == "A claim."
-    assert cited.citations == []
-    assert cited.dropped_markers == [int(marker.strip("[]"))]
+    verified = verify(f"Quantum chromodynamics explains gluon confinement {marker}.", sources)
+    assert verified.text == "Quantum chromodynamics explains gluon confinement."
+    assert verified.citations == []
+    assert [d.number for d in verified.dropped] == [int(marker.strip("[]"))]
+
+
+def test_marker_to_a_source_that_does_not_support_the_sentence_is_moved(
+    sources: list[RetrievedChunk],
+) -> None:
+    verified = verify("The success rate is reported per task [1].", sources)
+    assert [(d.number, d.reason) for d in verified.dropped] == [(1, "unsupported")]
+    assert verified.text == "The success rate is reported per task [2]."
+    [citation] = verified.citations
+    assert citation.number == 2 and citation.added_by_verifier
+
+
+def test_uncited_supported_sentence_gets_its_source(sources: list[RetrievedChunk]) -> None:
+    verified = verify(
+        "Memory stores past episodes. Evaluation uses the WebArena benchmark.", sources
+    )
+    assert verified.text == (
+        "Memory stores past episodes [1]. Evaluation uses the WebArena benchmark [2]."
+    )
+    assert all(c.added_by_verifier for c in verified.citations)
+    assert verified.groundedness == 1.0
+
+
+def test_unsupported_sentence_lowers_groundedness(sources: list[RetrievedChunk]) -> None:
+    supported = "The executor calls external tools [1]."
+    invented = "Photosynthesis converts sunlight into chemical energy [1]."
+    verified = verify(f"{supported} {invented}", sources)
+    assert verified.groundedness == 0.5
+    assert verified.unsupported_sentences == [
+        "Photosynthesis converts sunlight into chemical energy."
+    ]
+    assert verified.text == f"{supported} Photosynthesis converts sunlight into chemical energy."
+    assert [(d.number, d.reason) for d in verified.dropped] == [(1, "unsupported")]
 
 
 @pytest.mark.parametrize(
     ("answer", "expected_text", "dropped"),
     [
-        ("Both matter [1, 2].", "Both matter [1][2].", []),
-        ("Both matter [1;2].", "Both matter [1][2].", []),
-        ("Both matter [1, 1, 2].", "Both matter [1][2].", []),
-        ("Both matter [2, 9, 1].", "Both matter [2][1].", [9]),
+        ("Agents plan and evaluation uses WebArena [1, 2].", "[1][2].", []),
+        ("Agents plan and evaluation uses WebArena [1;2].", "[1][2].", []),
+        ("Agents plan and evaluation uses WebArena [1, 1, 2].", "[1][2].", []),
+        ("Agents plan and evaluation uses WebArena [2, 9, 1].", "[2][1].", [9]),
     ],
 )
 def test_grouped_markers_are_split_and_deduplicated(
     sources: list[RetrievedChunk], answer: str, expected_text: str, dropped: list[int]
 ) -> None:
-    cited = resolve_citations(answer, sources)
-    assert cited.text == expected_text
-    assert cited.dropped_markers == dropped
-    assert [(c.number, c.document_id, c.pages) for c in cited.citations] == [
+    verified = verify(answer, sources, min_support=0.3)
+    assert verified.text.endswith(expected_text)
+    assert [d.number for d in verified.dropped] == dropped
+    assert [(c.number, c.document_id, c.pages) for c in verified.citations] == [
         (1, "doc-1", [3, 4]),
         (2, "doc-2", [7]),
     ]
 
 
-def test_snippet_is_source_sentence_overlapping_citing_sentence(
+def test_marker_after_the_full_stop_belongs_to_the_sentence_before(
+    sources: list[RetrievedChunk],
+) -> None:
+    verified = verify("Memory stores past episodes. [1] The executor calls tools. [1]", sources)
+    assert verified.text == "Memory stores past episodes [1]. The executor calls tools [1]."
+
+
+def test_snippet_is_the_passage_text_supporting_the_sentence(
     sources: list[RetrievedChunk],
 ) -> None:
     answer = "Past episodes are kept in memory [1]. The success rate is reported for each task [2]."
-    cited = resolve_citations(answer, sources)
-    snippets = {c.number: c.snippet for c in cited.citations}
+    snippets = {c.number: c.snippet for c in verify(answer, sources, min_support=0.5).citations}
     assert snippets == {
         1: "Memory stores past episodes.",
         2: "The success rate is reported per task.",
@@ -109,27 +154,27 @@ def test_snippet_is_source_sentence_overlapping_citing_sentence(
 
 def test_long_snippet_is_trimmed() -> None:
     passage = "Short unrelated. " + "agents " * 100 + "end."
-    snippet = best_snippet(passage, "agents everywhere")
-    assert len(snippet) == 300
-    assert snippet.endswith("…")
-    assert snippet.startswith("agents agents")
+    verified = verify("Agents everywhere do agents work [1].", [_source(1, passage, [1], 0.9)], 0.3)
+    [citation] = verified.citations
+    assert len(citation.snippet) == 300 and citation.snippet.endswith("…")
 
 
-@pytest.mark.parametrize("answer", ["No markers here.", "", "Year 2024 and (1) are not markers."])
-def test_no_markers_no_citations(sources: list[RetrievedChunk], answer: str) -> None:
-    cited = resolve_citations(answer, sources)
-    assert cited.citations == []
-    assert cited.dropped_markers == []
-    assert cited.text == answer
+@pytest.mark.parametrize("answer", ["Sure.", "", "Year 2024 and (1) are not markers."])
+def test_text_without_claims_gets_no_citations(sources: list[RetrievedChunk], answer: str) -> None:
+    verified = verify(answer, sources)
+    assert verified.citations == []
+    assert verified.dropped == []
+    assert verified.text == answer
 
 
 def test_all_markers_invalid_without_sources() -> None:
-    cited = resolve_citations("Claim [1]. Another [2].", [])
-    assert cited.text == "Claim. Another."
-    assert cited.citations == []
-    assert cited.dropped_markers == [1, 2]
+    verified = verify("Agents plan ahead carefully [1]. Another claim about tools [2].", [])
+    assert verified.text == "Agents plan ahead carefully. Another claim about tools."
+    assert verified.citations == []
+    assert [d.number for d in verified.dropped] == [1, 2]
+    assert verified.groundedness == 0.0
 
 
 def test_line_breaks_of_the_answer_are_kept(sources: list[RetrievedChunk]) -> None:
-    answer = "Two points:\n\n1. Planning [1].\n2. Evaluation [2]."
-    assert resolve_citations(answer, sources).text == answer
+    answer = "Two points:\n\n1. Agents plan with a planner [1].\n2. Evaluation uses WebArena [2]."
+    assert verify(answer, sources, min_support=0.5).text == answer

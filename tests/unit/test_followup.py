@@ -1,11 +1,15 @@
-"""Unit tests of follow-up detection: which messages are searched with the previous question."""
+"""Unit tests of follow-up handling: which messages need context, the LLM rewrite, its checks
+and its fallback to the heuristic query."""
 
 from __future__ import annotations
 
 import pytest
+from haystack.components.generators.chat import MockChatGenerator
 
+from tests.fakes import RecordingLLM
+from tunedd_api.backends.generation import ChatModel
 from tunedd_api.chat.conversations import Message
-from tunedd_api.chat.followup import needs_context, retrieval_query
+from tunedd_api.chat.followup import QueryRewriter, needs_context
 
 FIRST_QUESTION = "How does the ReAct agent plan its actions?"
 LAST_QUESTION = "Which benchmarks does the Voyager paper use?"
@@ -26,23 +30,81 @@ def history() -> tuple[Message, ...]:
     )
 
 
+def rewriter(reply: str | Exception = "", mode: str = "llm") -> tuple[QueryRewriter, RecordingLLM]:
+    def respond(_messages):
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    llm = RecordingLLM(respond)
+    model = ChatModel(
+        generator=MockChatGenerator(response_fn=llm),
+        model_name="mock",
+        context_window=4096,
+        max_answer_tokens=256,
+        timeout_s=10,
+    )
+    return QueryRewriter(chat_model=model, mode=mode, timeout_s=5), llm
+
+
 @pytest.mark.parametrize(
     "message",
     ["What are its limitations?", "And the benchmarks?", "What about memory?", "Why do they fail?"],
 )
-def test_follow_up_is_combined_with_previous_question(
-    history: tuple[Message, ...], message: str
-) -> None:
+def test_short_referring_messages_need_context(message: str) -> None:
     assert needs_context(message)
-    assert retrieval_query(message, history) == f"{LAST_QUESTION} {message}"
 
 
 @pytest.mark.parametrize(
     "message", [STANDALONE, "Summarise the evaluation section of the WebArena paper please"]
 )
-def test_standalone_question_is_not_combined(history: tuple[Message, ...], message: str) -> None:
-    assert not needs_context(message)
-    assert retrieval_query(message, history) == message
+def test_standalone_question_is_searched_as_is(history: tuple[Message, ...], message: str) -> None:
+    rewrite, llm = rewriter("should not be called")
+    query = rewrite.rewrite(message, history)
+    assert (query.text, query.method) == (message, "none")
+    assert llm.prompts == []  # the LLM is only asked when the heuristics say so
+
+
+def test_llm_rewrite_is_used_for_a_follow_up(history: tuple[Message, ...]) -> None:
+    rewrite, llm = rewriter("Standalone question: What are the limitations of the Voyager paper?")
+    query = rewrite.rewrite("What are its limitations?", history)
+    assert (query.text, query.method) == ("What are the limitations of the Voyager paper?", "llm")
+    [prompt] = llm.prompts
+    assert LAST_QUESTION in prompt[-1].text and "What are its limitations?" in prompt[-1].text
+
+
+@pytest.mark.parametrize(
+    "bad_reply",
+    [
+        "",  # nothing
+        "What are its limitations?",  # pronoun not resolved: no word from the earlier turn
+        "Limitations " * 80,  # rambling
+    ],
+)
+def test_unusable_rewrite_falls_back_to_heuristic(
+    history: tuple[Message, ...], bad_reply: str
+) -> None:
+    rewrite, _ = rewriter(bad_reply)
+    query = rewrite.rewrite("What are its limitations?", history)
+    assert (query.text, query.method) == (f"{LAST_QUESTION} What are its limitations?", "heuristic")
+
+
+def test_model_failure_falls_back_to_heuristic(history: tuple[Message, ...]) -> None:
+    rewrite, _ = rewriter(RuntimeError("connection refused"))
+    query = rewrite.rewrite("What are its limitations?", history)
+    assert query.method == "heuristic"
+
+
+def test_heuristic_mode_never_calls_the_llm(history: tuple[Message, ...]) -> None:
+    rewrite, llm = rewriter("unused", mode="heuristic")
+    query = rewrite.rewrite("And the benchmarks?", history)
+    assert (query.text, query.method) == (f"{LAST_QUESTION} And the benchmarks?", "heuristic")
+    assert llm.prompts == []
+
+
+def test_off_mode_searches_the_message(history: tuple[Message, ...]) -> None:
+    rewrite, _ = rewriter("unused", mode="off")
+    assert rewrite.rewrite("And the benchmarks?", history).method == "none"
 
 
 def test_long_message_with_pronoun_is_standalone() -> None:
@@ -52,15 +114,18 @@ def test_long_message_with_pronoun_is_standalone() -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["What are its limitations?", STANDALONE, "And the benchmarks?", ""]
+    "message", ["What are its limitations?", STANDALONE, "And the benchmarks?"]
 )
 def test_without_history_message_is_unchanged(message: str) -> None:
-    assert retrieval_query(message, ()) == message
+    rewrite, llm = rewriter("unused")
+    assert rewrite.rewrite(message, ()).text == message
+    assert llm.prompts == []
 
 
 def test_only_assistant_history_gives_no_context() -> None:
     history = (Message(role="assistant", content="Hello, ask me about the papers."),)
-    assert retrieval_query("What are its limitations?", history) == "What are its limitations?"
+    rewrite, _ = rewriter("unused")
+    assert rewrite.rewrite("What are its limitations?", history).method == "none"
 
 
 def test_pronoun_inside_a_word_does_not_count() -> None:

@@ -10,7 +10,7 @@ import pytest
 from haystack.components.generators.chat import MockChatGenerator
 from haystack.dataclasses import ChatMessage, StreamingChunk
 
-from tunedd_api.backends.generation import ChatModel
+from tunedd_api.backends.generation import ChatModel, GenerationCall
 from tunedd_api.errors import BackendUnavailableError, GenerationTimeoutError, ModelBusyError
 
 MESSAGES = [ChatMessage.from_system("Be brief."), ChatMessage.from_user("Hello?")]
@@ -151,3 +151,76 @@ def test_no_streaming_callback_without_on_token() -> None:
     seen: list[Any] = []
     _model(FakeGenerator(seen.append)).generate(MESSAGES)
     assert seen == [None]
+
+
+def test_per_call_limits_reach_backend_hooks() -> None:
+    seen: list[Any] = []
+
+    class HookedModel(ChatModel):
+        def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
+            seen.append(call)
+            return {}
+
+    model = HookedModel(
+        generator=FakeGenerator(),
+        model_name="f",
+        context_window=4096,
+        max_answer_tokens=128,
+        timeout_s=30,
+    )
+    model.generate(MESSAGES, max_tokens=7, timeout_s=2.5, json_schema={"type": "object"})
+    model.generate(MESSAGES)
+    assert (seen[0].max_tokens, seen[0].timeout_s, seen[0].json_schema) == (
+        7,
+        2.5,
+        {"type": "object"},
+    )
+    assert (seen[1].max_tokens, seen[1].timeout_s, seen[1].json_schema) == (128, 30, None)
+
+
+class RaisingStopModel(ChatModel):
+    """Like the Ollama model: aborts the stream by raising in the callback."""
+
+    stops_by_raising = True
+
+
+def test_backend_that_stops_by_raising_is_aborted_on_cancel() -> None:
+    cancel = threading.Event()
+    streamed: list[str] = []
+
+    def stream(callback: Callable[[StreamingChunk], None] | None) -> None:
+        assert callback is not None  # streams internally even without on_token
+        for piece in ("a", "b", "c"):
+            if piece == "b":
+                cancel.set()  # the client disconnects after the first token
+            callback(StreamingChunk(content=piece))
+            streamed.append(piece)
+
+    model = RaisingStopModel(
+        generator=FakeGenerator(stream),
+        model_name="f",
+        context_window=4096,
+        max_answer_tokens=128,
+        timeout_s=5,
+    )
+    generation = model.generate(MESSAGES, cancel=cancel)
+    assert streamed == ["a"]  # the callback raised at "b": no more tokens were produced
+    assert generation.finish_reason == "cancelled"
+
+
+def test_backend_that_stops_by_raising_times_out() -> None:
+    def stream(callback: Callable[[StreamingChunk], None] | None) -> None:
+        assert callback is not None
+        for _ in range(100):
+            time.sleep(0.01)
+            callback(StreamingChunk(content="a"))
+
+    model = RaisingStopModel(
+        generator=FakeGenerator(stream),
+        model_name="f",
+        context_window=4096,
+        max_answer_tokens=128,
+        timeout_s=0.05,
+    )
+    with pytest.raises(GenerationTimeoutError):
+        model.generate(MESSAGES)

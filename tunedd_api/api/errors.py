@@ -32,7 +32,8 @@ _STATUS: list[tuple[type[TunedDError], int, str]] = [
 ]
 
 
-def _status_for(error: TunedDError) -> tuple[int, str]:
+def error_status(error: TunedDError) -> tuple[int, str]:
+    """The HTTP status and stable code for a domain error."""
     for error_type, status, code in _STATUS:
         if isinstance(error, error_type):
             return status, code
@@ -40,7 +41,7 @@ def _status_for(error: TunedDError) -> tuple[int, str]:
 
 
 async def _handle_domain_error(request: Request, error: TunedDError) -> JSONResponse:
-    status, code = _status_for(error)
+    status, code = error_status(error)
     log = logger.warning if status >= 500 else logger.info
     log("%s %s -> %d %s: %s", request.method, request.url.path, status, code, error.message)
     body: dict = {"detail": error.message, "code": code}

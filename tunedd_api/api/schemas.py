@@ -54,8 +54,32 @@ class CitationOut(BaseModel):
     file_name: str = Field(description="File name of the cited document.")
     title: str = Field(description="Title of the cited document.")
     pages: list[int] = Field(description="1-based page numbers the cited passage spans.")
-    snippet: str = Field(description="The sentence of the passage that best supports the claim.")
+    snippet: str = Field(
+        description="The passage text (one or two sentences) that best "
+        "supports the sentences citing it."
+    )
     score: float = Field(description="Cosine similarity of the passage to the search query.")
+    support: float | None = Field(
+        None,
+        description="How well the passage supports the answer sentences citing it (0-1; the "
+        "weakest of them). Citations under RAG_CITATION_MIN_SUPPORT are removed.",
+    )
+    added_by_verifier: bool = Field(
+        False,
+        description="True when the model did not cite this source but the support check found "
+        "it supports the sentence.",
+    )
+
+
+class DroppedCitationOut(BaseModel):
+    """A `[n]` marker the model wrote that the citation check removed."""
+
+    number: int = Field(description="The marker's number.")
+    reason: Literal["no_such_source", "unsupported"] = Field(
+        description="`no_such_source`: no source has this number. `unsupported`: the source "
+        "does not support the sentence."
+    )
+    sentence: str = Field(description="The answer sentence that carried the marker.")
 
 
 class MessageOut(BaseModel):
@@ -66,6 +90,9 @@ class MessageOut(BaseModel):
     content: str = Field(description="The text.")
     created_at: datetime = Field(description="When it was stored (UTC).")
     citations: list[CitationOut] = Field(description="Citations (assistant messages only).")
+    groundedness: float | None = Field(
+        None, description="Assistant messages: share of answer sentences a source supports."
+    )
 
 
 class ConversationCreatedOut(BaseModel):
@@ -88,6 +115,12 @@ class MessageIn(StrictModel):
     message: str = Field(
         min_length=1, max_length=100_000, description="The question or follow-up to answer."
     )
+    stream: bool = Field(
+        False,
+        description="Stream the answer as Server-Sent Events (same as sending "
+        "`Accept: text/event-stream`): `retrieval`, then `token` events, then `done` with the "
+        "full answer (or `error`).",
+    )
 
 
 class SourceOut(BaseModel):
@@ -105,13 +138,28 @@ class AnswerOut(BaseModel):
 
     conversation_id: uuid.UUID = Field(description="The conversation.")
     message_id: uuid.UUID = Field(description="Id of the stored assistant message.")
-    answer: str = Field(description="Answer text with `[n]` citation markers.")
+    answer: str = Field(description="Answer text with verified `[n]` citation markers.")
     citations: list[CitationOut] = Field(description="The sources the answer cites, by number.")
     sources: list[SourceOut] = Field(description="Every passage the model was given.")
     answered_from_documents: bool = Field(
-        description="False when nothing relevant was found and the LLM was not called."
+        description="False when the selected documents do not answer the question (nothing "
+        "relevant was retrieved, or the model found no answer in the sources)."
+    )
+    groundedness: float | None = Field(
+        description="Share of answer sentences supported by a source (0-1); null when the "
+        "answer makes no claims (e.g. not found)."
+    )
+    unsupported_sentences: list[str] = Field(
+        description="Answer sentences no source supports: treat them with caution."
+    )
+    dropped_citations: list[DroppedCitationOut] = Field(
+        description="Markers the model wrote that the citation check removed."
     )
     retrieval_query: str = Field(description="The text actually used for retrieval.")
+    query_rewrite: Literal["none", "heuristic", "llm"] = Field(
+        description="How the retrieval query was made: the message as is (`none`), the previous "
+        "question prepended (`heuristic`), or rewritten into a standalone question (`llm`)."
+    )
     history_turns_used: int = Field(description="Earlier question/answer pairs in the prompt.")
     history_truncated: bool = Field(
         description="True when older turns were left out to fit the context window."

@@ -6,6 +6,8 @@ import abc
 from dataclasses import dataclass
 from typing import Any
 
+from haystack import Document
+
 from tunedd_api.backends.generation import ChatModel
 
 
@@ -49,6 +51,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def similarity(self, score: float) -> float:
         """Convert a retriever score to cosine similarity in [-1, 1]."""
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Embed many short texts in batches with the document embedder (blocking)."""
+        if not texts:
+            return []
+        documents = [Document(content=text) for text in texts]
+        embedded = self.document_embedder.run(documents=documents)["documents"]
+        return [document.embedding for document in embedded]
 
     def persist(self) -> None:
         """Make the index durable after a change (no-op for stores that are durable already)."""

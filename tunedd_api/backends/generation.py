@@ -66,6 +66,11 @@ class ChatModel:
         """Requests waiting for or holding the model."""
         return self._waiting
 
+    def ensure_capacity(self) -> None:
+        """Raise ModelBusyError now if the queue is full (checked again when enqueuing)."""
+        if self._waiting >= self.max_queue:
+            raise self._busy_error()
+
     def estimate_tokens(self, text: str) -> int:
         """A conservative token estimate for prompt budgeting (no model tokenizer needed)."""
         return math.ceil(len(text) / self.CHARS_PER_TOKEN)
@@ -86,58 +91,85 @@ class ChatModel:
         *,
         on_token: TokenCallback | None = None,
         cancel: threading.Event | None = None,
+        timeout_s: float | None = None,
+        max_tokens: int | None = None,
+        json_schema: dict[str, Any] | None = None,
     ) -> Generation:
-        """Run one chat completion (blocking); raise on a full queue, timeout or backend error."""
-        deadline = time.monotonic() + self.timeout_s
-        cancel = cancel or threading.Event()
+        """Run one chat completion (blocking); raise on a full queue, timeout or backend error.
+
+        ``timeout_s`` and ``max_tokens`` override the defaults for this call (short helper
+        calls such as query rewriting get tighter limits); ``json_schema`` asks the backend to
+        constrain the output to JSON of that shape where it can.
+        """
+        timeout = timeout_s or self.timeout_s
+        call = GenerationCall(
+            deadline=time.monotonic() + timeout,
+            timeout_s=timeout,
+            cancel=cancel or threading.Event(),
+            max_tokens=max_tokens or self.max_answer_tokens,
+            json_schema=json_schema,
+        )
         self._enter_queue()
         try:
-            if not self._lock.acquire(timeout=self.timeout_s):
+            if not self._lock.acquire(timeout=timeout):
                 raise GenerationTimeoutError(
-                    f"the model stayed busy for {self.timeout_s:.0f}s; try again later"
+                    f"the model stayed busy for {timeout:.0f}s; try again later"
                 )
             try:
-                return self._run(messages, deadline, cancel, on_token)
+                return self._run(messages, call, on_token)
             finally:
                 self._lock.release()
         finally:
             self._leave_queue()
 
     def _run(
-        self,
-        messages: list[ChatMessage],
-        deadline: float,
-        cancel: threading.Event,
-        on_token: TokenCallback | None,
+        self, messages: list[ChatMessage], call: GenerationCall, on_token: TokenCallback | None
     ) -> Generation:
         started = time.monotonic()
-        kwargs: dict[str, Any] = {"generation_kwargs": self.generation_kwargs(deadline, cancel)}
-        if on_token is not None:
-            kwargs["streaming_callback"] = _StreamForwarder(on_token, cancel)
+        kwargs: dict[str, Any] = {"generation_kwargs": self.generation_kwargs(call)}
+        if on_token is not None or self.stops_by_raising:
+            kwargs["streaming_callback"] = _StreamForwarder(
+                on_token, call, raise_on_stop=self.stops_by_raising
+            )
         try:
-            result = self.generator.run(messages=messages, **kwargs)
+            result = self.generator_for(call).run(messages=messages, **kwargs)
+        except _GenerationStopped:
+            result = {"replies": []}
         except Exception as error:  # any backend failure becomes one typed error
             logger.warning("Chat model %s failed: %r", self.model_name, error)
             raise BackendUnavailableError(f"the chat model failed: {error}") from error
-        if time.monotonic() > deadline and not cancel.is_set():
-            raise GenerationTimeoutError(f"the model did not answer within {self.timeout_s:.0f}s")
+        if time.monotonic() > call.deadline and not call.cancel.is_set():
+            raise GenerationTimeoutError(f"the model did not answer within {call.timeout_s:.0f}s")
         reply = result["replies"][0] if result.get("replies") else None
         text = (reply.text or "") if reply else ""
         finish = str((reply.meta or {}).get("finish_reason", "stop")) if reply else "stop"
+        if call.cancel.is_set():
+            finish = "cancelled"
         return Generation(text=text, finish_reason=finish, seconds=time.monotonic() - started)
 
-    def generation_kwargs(self, deadline: float, cancel: threading.Event) -> dict[str, Any]:
+    #: Backends that cannot be stopped from inside (HTTP streams) abort by raising in the
+    #: streaming callback instead, so they always stream internally.
+    stops_by_raising = False
+
+    def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
         """Per-call generation arguments; backends add their stop hooks and options."""
         return {}
+
+    def generator_for(self, call: GenerationCall) -> Any:
+        """The Haystack generator serving this call (backends may pick a JSON-mode twin)."""
+        return self.generator
 
     def _enter_queue(self) -> None:
         with self._waiting_lock:
             if self._waiting >= self.max_queue:
-                raise ModelBusyError(
-                    f"the model queue is full ({self.max_queue} requests); retry shortly",
-                    retry_after_s=max(1, int(self.timeout_s // 10)),
-                )
+                raise self._busy_error()
             self._waiting += 1
+
+    def _busy_error(self) -> ModelBusyError:
+        return ModelBusyError(
+            f"the model queue is full ({self.max_queue} requests); retry shortly",
+            retry_after_s=max(1, int(self.timeout_s // 10)),
+        )
 
     def _leave_queue(self) -> None:
         with self._waiting_lock:
@@ -154,13 +186,40 @@ def generation_limits(settings: Any) -> dict[str, Any]:
     }
 
 
-class _StreamForwarder:
-    """Forwards streamed text to the caller unless the request was cancelled."""
+@dataclass(frozen=True)
+class GenerationCall:
+    """Limits and hooks of one generate() call, handed to backend hooks."""
 
-    def __init__(self, on_token: TokenCallback, cancel: threading.Event) -> None:
+    deadline: float
+    timeout_s: float
+    cancel: threading.Event
+    max_tokens: int
+    json_schema: dict[str, Any] | None
+
+    @property
+    def should_stop(self) -> bool:
+        """True once the caller cancelled or the deadline passed."""
+        return self.cancel.is_set() or time.monotonic() > self.deadline
+
+
+class _GenerationStopped(Exception):
+    """Raised inside a streaming callback to abort a backend that cannot be stopped otherwise."""
+
+
+class _StreamForwarder:
+    """Forwards streamed text to the caller; stops the stream once the call should stop."""
+
+    def __init__(
+        self, on_token: TokenCallback | None, call: GenerationCall, *, raise_on_stop: bool
+    ) -> None:
         self._on_token = on_token
-        self._cancel = cancel
+        self._call = call
+        self._raise_on_stop = raise_on_stop
 
     def __call__(self, chunk: StreamingChunk) -> None:
-        if chunk.content and not self._cancel.is_set():
+        if self._call.should_stop:
+            if self._raise_on_stop:
+                raise _GenerationStopped()
+            return
+        if chunk.content and self._on_token is not None:
             self._on_token(chunk.content)

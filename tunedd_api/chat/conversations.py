@@ -30,7 +30,9 @@ class Citation:
     title: str
     pages: list[int]
     snippet: str
-    score: float
+    score: float  # retrieval similarity of the passage to the query
+    support: float | None = None  # how well the passage supports the sentences citing it
+    added_by_verifier: bool = False  # the model did not cite it; the check found the support
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Message:
     created_at: datetime = field(default_factory=_now)
     citations: tuple[Citation, ...] = ()
     retrieval_query: str | None = None
+    groundedness: float | None = None
 
 
 @dataclass(frozen=True)

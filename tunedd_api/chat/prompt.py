@@ -17,7 +17,14 @@ from tunedd_api.chat.conversations import Message
 from tunedd_api.chat.retrieval import RetrievedChunk
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-SYSTEM_PROMPT = (PROMPTS_DIR / "system.txt").read_text(encoding="utf-8").strip()
+
+
+def load_prompt(name: str) -> str:
+    """A prompt file from ``chat/prompts`` (kept out of the code so it can be reviewed alone)."""
+    return (PROMPTS_DIR / name).read_text(encoding="utf-8").strip()
+
+
+SYSTEM_PROMPT = load_prompt("system.txt")
 QUESTION_TEMPLATE = (PROMPTS_DIR / "question.jinja2").read_text(encoding="utf-8")
 #: Headroom for chat-template tokens and estimation error.
 _SAFETY_TOKENS = 64

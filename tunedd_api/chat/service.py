@@ -1,6 +1,7 @@
 """The chat use case: one user message in, one grounded, cited answer out.
 
-Message → history → scoped retrieval → prompt → LLM → verified citations → stored turn.
+Message → standalone query → scoped retrieval → prompt → LLM (streamed) → verified citations
+→ stored turn.
 Blocking work (embedding, store queries, generation) runs in threads, off the event loop;
 messages of one conversation are serialised so its history is never interleaved.
 """
@@ -9,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from tunedd_api.backends.generation import ChatModel
-from tunedd_api.chat.citations import resolve_citations
+from tunedd_api.chat.citations import DroppedCitation, verify_citations
 from tunedd_api.chat.conversations import Citation, ConversationStore, Message
-from tunedd_api.chat.followup import retrieval_query
+from tunedd_api.chat.followup import QueryRewriter, StandaloneQuery
+from tunedd_api.chat.grounding import EmbedTexts, SupportScorer
 from tunedd_api.chat.prompt import PromptBuilder
 from tunedd_api.chat.retrieval import RetrievedChunk, Retriever
 from tunedd_api.errors import InvalidInputError
@@ -25,6 +29,17 @@ from tunedd_api.settings import Settings
 logger = logging.getLogger(__name__)
 
 NOT_FOUND_ANSWER = "The selected documents do not contain this information."
+#: The model's own ways of saying the sources do not answer (checked only when no sentence of
+#: the answer is supported by a source).
+_REFUSAL = re.compile(
+    r"\b(do(es)?\s+not|don't|doesn't|cannot|can't|no)\s+"
+    r"(contain|provide|mention|include|say|answer|information|specify|discuss|find|found)",
+    re.IGNORECASE,
+)
+
+#: ``emit(event, data)`` receives progress events; it is called from worker threads too, so it
+#: must be thread-safe. Events: ``retrieval`` (query and sources) and ``token`` (text).
+EmitEvent = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -33,10 +48,12 @@ class ChatTurn:
 
     message: Message
     sources: list[RetrievedChunk]
-    history_turns_used: int
-    history_truncated: bool
-    answered_from_documents: bool
-    dropped_citations: list[int]
+    query: StandaloneQuery
+    history_turns_used: int = 0
+    history_truncated: bool = False
+    answered_from_documents: bool = False
+    dropped_citations: list[DroppedCitation] = field(default_factory=list)
+    unsupported_sentences: list[str] = field(default_factory=list)
 
 
 class ChatService:
@@ -48,6 +65,7 @@ class ChatService:
         conversations: ConversationStore,
         retriever: Retriever,
         chat_model: ChatModel,
+        embed_texts: EmbedTexts,
         settings: Settings,
     ) -> None:
         self._conversations = conversations
@@ -59,7 +77,18 @@ class ChatService:
             history_max_turns=settings.history_max_turns,
             history_budget=settings.history_token_budget,
         )
+        self._rewriter = QueryRewriter(
+            chat_model=chat_model,
+            mode=settings.followup_rewrite,
+            timeout_s=settings.rewrite_timeout_s,
+        )
+        self._scorer = SupportScorer(embed_texts)
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
+
+    @property
+    def model(self) -> ChatModel:
+        """The chat model answering messages."""
+        return self._model
 
     def _lock_for(self, conversation_id: uuid.UUID) -> asyncio.Lock:
         return self._locks.setdefault(conversation_id, asyncio.Lock())
@@ -68,40 +97,47 @@ class ChatService:
         """Drop per-conversation state after a delete."""
         self._locks.pop(conversation_id, None)
 
-    async def send(self, conversation_id: uuid.UUID, text: str) -> ChatTurn:
-        """Answer ``text`` in the conversation and store both turns together."""
+    def validate(self, conversation_id: uuid.UUID, text: str) -> str:
+        """The cleaned question; raises for a blank message or an unknown conversation."""
         question = text.strip()
         if not question:
             raise InvalidInputError("message must not be blank")
-        self._conversations.get(conversation_id)  # 404 before waiting on the lock
+        self._conversations.get(conversation_id)
+        return question
+
+    async def send(
+        self, conversation_id: uuid.UUID, text: str, *, emit: EmitEvent | None = None
+    ) -> ChatTurn:
+        """Answer ``text`` in the conversation and store both turns together.
+
+        Nothing is stored unless the answer completes: a cancelled request (client gone)
+        leaves the history as it was.
+        """
+        question = self.validate(conversation_id, text)  # fail before waiting on the lock
+        emit = emit or _ignore
         async with self._lock_for(conversation_id):
             conversation = self._conversations.get(conversation_id)
-            query = retrieval_query(question, conversation.messages)
+            query = await asyncio.to_thread(self._rewriter.rewrite, question, conversation.messages)
             scope = (
                 list(conversation.document_ids) if conversation.document_ids is not None else None
             )
             retrieved = await asyncio.to_thread(
-                self._retriever.retrieve, query, document_ids=scope, top_k=self._settings.top_k
+                self._retriever.retrieve, query.text, document_ids=scope, top_k=self._settings.top_k
             )
             relevant = [c for c in retrieved if c.similarity >= self._settings.min_relevance]
+            emit("retrieval", {"query": query, "sources": relevant})
             if relevant:
-                turn = await self._generate(question, relevant, conversation.messages, query)
+                prompt_question = query.text if query.method == "llm" else question
+                turn = await self._generate(
+                    prompt_question, relevant, conversation.messages, query, emit
+                )
             else:
                 logger.info(
                     "No chunk above %.2f for %r: not calling the LLM",
                     self._settings.min_relevance,
-                    query,
+                    query.text,
                 )
-                turn = ChatTurn(
-                    message=Message(
-                        role="assistant", content=NOT_FOUND_ANSWER, retrieval_query=query
-                    ),
-                    sources=[],
-                    history_turns_used=0,
-                    history_truncated=False,
-                    answered_from_documents=False,
-                    dropped_citations=[],
-                )
+                turn = _not_found(query)
             self._conversations.append(
                 conversation_id, [Message(role="user", content=question), turn.message]
             )
@@ -112,34 +148,61 @@ class ChatService:
         question: str,
         sources: list[RetrievedChunk],
         history: tuple[Message, ...],
-        query: str,
+        query: StandaloneQuery,
+        emit: EmitEvent,
     ) -> ChatTurn:
         prompt = self._prompts.build(question=question, sources=sources, history=history)
         cancel = threading.Event()
         try:
             generation = await asyncio.to_thread(
-                self._model.generate, prompt.messages, cancel=cancel
+                self._model.generate,
+                prompt.messages,
+                cancel=cancel,
+                on_token=lambda token: emit("token", {"text": token}),
+            )
+            verified = await asyncio.to_thread(
+                verify_citations,
+                generation.text,
+                prompt.sources,
+                scorer=self._scorer,
+                min_support=self._settings.citation_min_support,
             )
         except asyncio.CancelledError:
             cancel.set()  # the client went away: stop generating between tokens
             raise
-        cited = resolve_citations(generation.text, prompt.sources)
-        if cited.dropped_markers:
-            logger.info("Dropped citation markers %s that match no source", cited.dropped_markers)
+        if verified.dropped:
+            logger.info(
+                "Dropped citations %s",
+                [(d.number, d.reason) for d in verified.dropped],
+            )
+        if not verified.citations and (not verified.text or _REFUSAL.search(verified.text)):
+            return _not_found(query, sources=prompt.sources)
         message = Message(
             role="assistant",
-            content=cited.text or NOT_FOUND_ANSWER,
-            citations=tuple(cited.citations),
-            retrieval_query=query,
+            content=verified.text,
+            citations=tuple(verified.citations),
+            retrieval_query=query.text,
+            groundedness=verified.groundedness,
         )
         return ChatTurn(
             message=message,
             sources=prompt.sources,
+            query=query,
             history_turns_used=prompt.history_turns_used,
             history_truncated=prompt.history_truncated,
             answered_from_documents=True,
-            dropped_citations=cited.dropped_markers,
+            dropped_citations=verified.dropped,
+            unsupported_sentences=verified.unsupported_sentences,
         )
+
+
+def _not_found(query: StandaloneQuery, sources: list[RetrievedChunk] | None = None) -> ChatTurn:
+    message = Message(role="assistant", content=NOT_FOUND_ANSWER, retrieval_query=query.text)
+    return ChatTurn(message=message, sources=sources or [], query=query)
+
+
+def _ignore(_event: str, _data: dict[str, Any]) -> None:
+    return None
 
 
 __all__ = ["ChatService", "ChatTurn", "Citation", "NOT_FOUND_ANSWER"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Response, status
+from fastapi.responses import StreamingResponse
 
 from tunedd_api.api.dependencies import ChatDep, ReadyStateDep, StateDep
 from tunedd_api.api.schemas import (
@@ -13,12 +16,15 @@ from tunedd_api.api.schemas import (
     ConversationCreatedOut,
     ConversationOut,
     CreateConversationIn,
+    DroppedCitationOut,
     ErrorOut,
     MessageIn,
     MessageOut,
     SourceOut,
 )
 from tunedd_api.chat.conversations import Citation, Conversation, Message
+from tunedd_api.api.sse import stream_answer
+from tunedd_api.chat.retrieval import RetrievedChunk
 from tunedd_api.chat.service import ChatTurn
 from tunedd_api.errors import InvalidInputError
 
@@ -28,7 +34,7 @@ _NOT_FOUND = {404: {"model": ErrorOut, "description": "Unknown conversation."}}
 
 
 def _citation_out(citation: Citation) -> CitationOut:
-    return CitationOut(**citation.__dict__)
+    return CitationOut(**asdict(citation))
 
 
 def _message_out(message: Message) -> MessageOut:
@@ -38,6 +44,7 @@ def _message_out(message: Message) -> MessageOut:
         content=message.content,
         created_at=message.created_at,
         citations=[_citation_out(c) for c in message.citations],
+        groundedness=message.groundedness,
     )
 
 
@@ -101,6 +108,10 @@ def delete_conversation(conversation_id: uuid.UUID, state: StateDep) -> Response
     "/{conversation_id}/messages",
     response_model=AnswerOut,
     responses={
+        200: {
+            "content": {"text/event-stream": {"description": "With `stream` or that Accept."}},
+            "description": "The answer (JSON), or its Server-Sent Events stream.",
+        },
         **_NOT_FOUND,
         422: {"model": ErrorOut, "description": "Empty or oversized message."},
         503: {"model": ErrorOut, "description": "Model busy or backend down."},
@@ -109,16 +120,55 @@ def delete_conversation(conversation_id: uuid.UUID, state: StateDep) -> Response
     summary="Send a message",
 )
 async def send_message(
-    conversation_id: uuid.UUID, body: MessageIn, chat: ChatDep, state: StateDep
-) -> AnswerOut:
-    """Answer the message from the conversation's documents, with page-level citations."""
+    conversation_id: uuid.UUID,
+    body: MessageIn,
+    chat: ChatDep,
+    state: StateDep,
+    accept: Annotated[str, Header()] = "application/json",
+) -> AnswerOut | StreamingResponse:
+    """Answer the message from the conversation's documents, with verified page citations.
+
+    With `"stream": true` or `Accept: text/event-stream` the answer streams as Server-Sent
+    Events; the exchange is stored only once the answer is complete.
+    """
     if len(body.message) > state.settings.max_message_chars:
         raise InvalidInputError(
             f"message is {len(body.message)} characters; the limit is "
             f"{state.settings.max_message_chars}"
         )
-    turn = await chat.send(conversation_id, body.message)
-    return _answer_out(conversation_id, turn)
+    if not (body.stream or "text/event-stream" in accept):
+        turn = await chat.send(conversation_id, body.message)
+        return _answer_out(conversation_id, turn)
+    chat.validate(conversation_id, body.message)
+    chat.model.ensure_capacity()
+    return await stream_answer(
+        lambda emit: chat.send(conversation_id, body.message, emit=emit),
+        render_event=_event_out,
+        render_turn=lambda turn: _answer_out(conversation_id, turn).model_dump(mode="json"),
+    )
+
+
+def _source_out(number: int, source: RetrievedChunk) -> SourceOut:
+    return SourceOut(
+        number=number,
+        document_id=source.document.meta["document_id"],
+        file_name=source.document.meta["file_name"],
+        pages=source.pages,
+        score=round(source.similarity, 4),
+    )
+
+
+def _event_out(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """JSON for a progress event (``token`` passes through)."""
+    if event != "retrieval":
+        return data
+    return {
+        "retrieval_query": data["query"].text,
+        "query_rewrite": data["query"].method,
+        "sources": [
+            _source_out(i, s).model_dump(mode="json") for i, s in enumerate(data["sources"], 1)
+        ],
+    }
 
 
 def _answer_out(conversation_id: uuid.UUID, turn: ChatTurn) -> AnswerOut:
@@ -128,18 +178,13 @@ def _answer_out(conversation_id: uuid.UUID, turn: ChatTurn) -> AnswerOut:
         message_id=message.id,
         answer=message.content,
         citations=[_citation_out(c) for c in message.citations],
-        sources=[
-            SourceOut(
-                number=i,
-                document_id=s.document.meta["document_id"],
-                file_name=s.document.meta["file_name"],
-                pages=s.pages,
-                score=round(s.similarity, 4),
-            )
-            for i, s in enumerate(turn.sources, 1)
-        ],
+        sources=[_source_out(i, s) for i, s in enumerate(turn.sources, 1)],
         answered_from_documents=turn.answered_from_documents,
-        retrieval_query=message.retrieval_query or "",
+        groundedness=message.groundedness,
+        unsupported_sentences=turn.unsupported_sentences,
+        dropped_citations=[DroppedCitationOut(**asdict(d)) for d in turn.dropped_citations],
+        retrieval_query=turn.query.text,
+        query_rewrite=turn.query.method,
         history_turns_used=turn.history_turns_used,
         history_truncated=turn.history_truncated,
         created_at=message.created_at,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
 from tunedd_api.backends.base import Backend, DependencyStatus
 from tunedd_api.backends.embedded.models import resolve_local_model
 from tunedd_api.backends.embedded.store import load_store, save_store
-from tunedd_api.backends.generation import ChatModel, generation_limits
+from tunedd_api.backends.generation import ChatModel, GenerationCall, generation_limits
 from tunedd_api.embedding.components import OnnxDocumentEmbedder, OnnxTextEmbedder
 from tunedd_api.embedding.onnx_encoder import OnnxMiniLMEncoder
 from tunedd_api.settings import Settings
@@ -27,11 +26,12 @@ INDEX_FILE = "index.npz"
 class LlamaChatModel(ChatModel):
     """llama.cpp through ``LlamaCppChatGenerator``, stoppable between tokens."""
 
-    def generation_kwargs(self, deadline: float, cancel: threading.Event) -> dict[str, Any]:
-        """Token limit, temperature, and a stop hook for deadline and cancellation.
+    def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
+        """Token limit, temperature, JSON grammar, and a stop hook for deadline and cancellation.
 
         llama-cpp-python's chat API takes no stopping criteria, so once the request is
         cancelled or past its deadline a logits processor leaves only end-of-sequence possible.
+        A JSON schema becomes a llama.cpp grammar, so the output parses by construction.
         """
         import numpy as np
         from llama_cpp import LogitsProcessorList
@@ -39,17 +39,20 @@ class LlamaChatModel(ChatModel):
         eos = self.generator._model.token_eos()  # the loaded Llama instance
 
         def stop_when_cancelled(_input_ids: Any, scores: Any) -> Any:
-            if cancel.is_set() or time.monotonic() > deadline:
+            if call.should_stop:
                 forced = np.full_like(scores, -np.inf)
                 forced[eos] = 0.0
                 return forced
             return scores
 
-        return {
-            "max_tokens": self.max_answer_tokens,
+        kwargs = {
+            "max_tokens": call.max_tokens,
             "temperature": self.temperature,
             "logits_processor": LogitsProcessorList([stop_when_cancelled]),
         }
+        if call.json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": call.json_schema}
+        return kwargs
 
 
 class EmbeddedBackend(Backend):

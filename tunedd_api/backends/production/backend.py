@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
-import threading
 import time
 from typing import Any, Callable
 from urllib.parse import urlparse
 
 from tunedd_api.backends.base import Backend, DependencyStatus
-from tunedd_api.backends.generation import ChatModel, generation_limits
+from tunedd_api.backends.generation import ChatModel, GenerationCall, generation_limits
 from tunedd_api.backends.production.weaviate_schema import collection_settings
 from tunedd_api.errors import BackendUnavailableError
 from tunedd_api.settings import Settings
@@ -18,15 +18,44 @@ logger = logging.getLogger(__name__)
 
 
 class OllamaChatModel(ChatModel):
-    """Ollama chat with an explicit context window (Ollama silently truncates otherwise)."""
+    """Ollama chat with an explicit context window (Ollama silently truncates otherwise).
 
-    def generation_kwargs(self, deadline: float, cancel: threading.Event) -> dict[str, Any]:
+    Calls always stream internally so a deadline or a departed client aborts the HTTP stream,
+    which makes Ollama stop generating; JSON-constrained calls go through a twin generator
+    created with Ollama's ``format`` set to the schema.
+    """
+
+    stops_by_raising = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._json_twins: dict[str, Any] = {}
+
+    def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
         """Ollama options: num_ctx, num_predict and temperature."""
         return {
             "num_ctx": self.context_window,
-            "num_predict": self.max_answer_tokens,
+            "num_predict": call.max_tokens,
             "temperature": self.temperature,
         }
+
+    def generator_for(self, call: GenerationCall) -> Any:
+        """The plain generator, or a cached copy whose output Ollama constrains to the schema."""
+        if call.json_schema is None:
+            return self.generator
+        key = json.dumps(call.json_schema, sort_keys=True)
+        twins = self._json_twins
+        if key not in twins:
+            from haystack_integrations.components.generators.ollama import OllamaChatGenerator
+
+            twins[key] = OllamaChatGenerator(
+                model=self.generator.model,
+                url=self.generator.url,
+                timeout=self.generator.timeout,
+                keep_alive=self.generator.keep_alive,
+                response_format=call.json_schema,
+            )
+        return twins[key]
 
 
 class ProductionBackend(Backend):

@@ -1,0 +1,108 @@
+"""How well each retrieved passage supports each sentence of an answer.
+
+Support of a claim by a passage is the larger of two signals, both in [0, 1]:
+
+* semantic: cosine similarity between the claim and the passage's closest sentence (or pair of
+  adjacent sentences), embedded with the same model as retrieval;
+* lexical: the share of the claim's content words that occur in the passage (copying or
+  close paraphrase).
+
+All sentences are embedded in one batch, so verifying an answer costs one embedder call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from tunedd_api.chat.retrieval import RetrievedChunk
+
+EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_STOPWORDS = frozenset(
+    "a an the and or but of to in on at for with by from as is are was were be been being it its "
+    "this that these those they them their there which who whom what when where why how than then "
+    "so such not no can could may might will would should do does did has have had into about over "
+    "also more most other some any each both all very we our us you your he she his her i also "
+    "using used use based between within per via e g".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of ``text`` without stopwords and one-letter tokens."""
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOPWORDS}
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` (split after ., ! or ? followed by whitespace)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well one passage supports one claim, and the passage text that does it best."""
+
+    score: float
+    semantic: float
+    lexical: float
+    snippet: str
+
+
+class SupportScorer:
+    """Scores every (claim, passage) pair with one batched embedding call."""
+
+    def __init__(self, embed_texts: EmbedTexts) -> None:
+        self._embed = embed_texts
+
+    def score(self, claims: list[str], sources: list[RetrievedChunk]) -> list[list[Support]]:
+        """``result[i][j]``: support of ``claims[i]`` by ``sources[j]``."""
+        if not claims or not sources:
+            return [[] for _ in claims]
+        windows = [_windows(source.document.content or "") for source in sources]
+        texts = claims + [w for source_windows in windows for w in source_windows]
+        vectors = _normalise(np.asarray(self._embed(texts), dtype=np.float32))
+        claim_vectors = vectors[: len(claims)]
+        offset = len(claims)
+        result: list[list[Support]] = [[] for _ in claims]
+        for source, source_windows in zip(sources, windows):
+            window_vectors = vectors[offset : offset + len(source_windows)]
+            offset += len(source_windows)
+            similarities = claim_vectors @ window_vectors.T  # claims × windows
+            passage_words = content_words(source.document.content or "")
+            for i, claim in enumerate(claims):
+                best = int(np.argmax(similarities[i]))
+                semantic = max(0.0, float(similarities[i][best]))
+                lexical = _containment(claim, passage_words)
+                result[i].append(
+                    Support(
+                        score=round(max(semantic, lexical), 4),
+                        semantic=round(semantic, 4),
+                        lexical=round(lexical, 4),
+                        snippet=source_windows[best],
+                    )
+                )
+        return result
+
+
+def _windows(passage: str) -> list[str]:
+    """Single sentences and adjacent pairs: a claim often condenses two source sentences."""
+    sentences = split_sentences(passage) or [passage]
+    pairs = [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+    return sentences + pairs
+
+
+def _containment(claim: str, passage_words: set[str]) -> float:
+    words = content_words(claim)
+    if not words:
+        return 0.0
+    return len(words & passage_words) / len(words)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
