@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from tunedd_api.backends.base import Backend
 from tunedd_api.chat.conversations import ConversationStore, InMemoryConversationStore
 from tunedd_api.chat.retrieval import Retriever
-from tunedd_api.chat.service import ChatService
+from tunedd_api.chat.service import NOT_FOUND_ANSWER, ChatService
+from tunedd_api.chat.summary import Summarizer, SummaryService
 from tunedd_api.indexing.catalog import DocumentCatalog
 from tunedd_api.indexing.indexer import Indexer, IndexReport
 from tunedd_api.settings import Settings
@@ -27,6 +28,7 @@ class AppState:
     conversations: ConversationStore
     retriever: Retriever
     chat: ChatService
+    summaries: SummaryService
     ready: bool = False
     startup_error: str | None = None
     index_report: IndexReport | None = None
@@ -44,6 +46,11 @@ class AppState:
             embed_texts=backend.embed_texts,
             settings=settings,
         )
+        summarizer = Summarizer(
+            chat_model=backend.chat_model,
+            not_found_answer=NOT_FOUND_ANSWER,
+            timeout_s=settings.summary_timeout_s,
+        )
         return cls(
             settings=settings,
             backend=backend,
@@ -51,6 +58,7 @@ class AppState:
             conversations=conversations,
             retriever=retriever,
             chat=chat,
+            summaries=SummaryService(conversations=conversations, summarizer=summarizer),
         )
 
     async def start(self) -> None:

@@ -167,6 +167,34 @@ class AnswerOut(BaseModel):
     created_at: datetime = Field(description="When the answer was stored (UTC).")
 
 
+class FindingOut(BaseModel):
+    """A key finding of a conversation."""
+
+    text: str = Field(description="The finding.")
+    citations: list[CitationOut] = Field(description="Sources backing it (from the answers).")
+
+
+class SummaryOut(BaseModel):
+    """A summary of a conversation."""
+
+    conversation_id: uuid.UUID = Field(description="The conversation.")
+    summary: str = Field(description="What was asked and learned, in a few sentences.")
+    key_findings: list[FindingOut] = Field(description="Main facts, with their citations.")
+    open_questions: list[str] = Field(description="Unanswered or newly raised questions.")
+    action_items: list[str] = Field(description="Follow-up actions (may be empty).")
+    method: Literal["llm", "extractive", "empty"] = Field(
+        description="`llm`: written by the model as validated JSON. `extractive`: selected "
+        "answer sentences (the LLM failed or timed out; see `fallback_reason`). `empty`: no "
+        "messages yet."
+    )
+    fallback_reason: str | None = Field(
+        description="Why the extractive summary was used, if it was."
+    )
+    message_count: int = Field(description="Messages the summary covers.")
+    generated_at: datetime = Field(description="When it was generated (UTC).")
+    cached: bool = Field(description="True when served from the cache (no new messages since).")
+
+
 class SearchIn(StrictModel):
     """A semantic search over the chunks."""
 

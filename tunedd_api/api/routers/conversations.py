@@ -18,9 +18,11 @@ from tunedd_api.api.schemas import (
     CreateConversationIn,
     DroppedCitationOut,
     ErrorOut,
+    FindingOut,
     MessageIn,
     MessageOut,
     SourceOut,
+    SummaryOut,
 )
 from tunedd_api.chat.conversations import Citation, Conversation, Message
 from tunedd_api.api.sse import stream_answer
@@ -101,7 +103,38 @@ def delete_conversation(conversation_id: uuid.UUID, state: StateDep) -> Response
     """Forget the conversation and its history."""
     state.conversations.delete(conversation_id)
     state.chat.forget(conversation_id)
+    state.summaries.forget(conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{conversation_id}/summary",
+    response_model=SummaryOut,
+    responses=_NOT_FOUND,
+    summary="Summarise a conversation",
+)
+async def get_summary(conversation_id: uuid.UUID, state: ReadyStateDep) -> SummaryOut:
+    """Summary, key findings with citations, open questions and action items.
+
+    Cached until the conversation changes. If the model fails or exceeds
+    `RAG_SUMMARY_TIMEOUT_S`, an extractive summary is returned with `method: extractive`.
+    """
+    summary, cached = await state.summaries.get(conversation_id)
+    return SummaryOut(
+        conversation_id=conversation_id,
+        summary=summary.summary,
+        key_findings=[
+            FindingOut(text=f.text, citations=[_citation_out(c) for c in f.citations])
+            for f in summary.key_findings
+        ],
+        open_questions=summary.open_questions,
+        action_items=summary.action_items,
+        method=summary.method,
+        fallback_reason=summary.fallback_reason,
+        message_count=summary.message_count,
+        generated_at=summary.generated_at,
+        cached=cached,
+    )
 
 
 @router.post(

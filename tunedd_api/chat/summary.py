@@ -1,0 +1,220 @@
+"""Conversation summaries: summary, key findings with citations, open questions, action items.
+
+The LLM writes JSON constrained to :data:`SUMMARY_SCHEMA` (a llama.cpp grammar, Ollama's
+``format``); the reply is parsed leniently (code fences, prose around the object, trailing
+commas) and validated. On timeout, backend error or invalid output the extractive summary is
+returned instead, with the reason. Summaries are cached per conversation until it changes (a
+fallback only for a minute, so the LLM is tried again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
+
+from haystack.dataclasses import ChatMessage
+from pydantic import BaseModel, Field, ValidationError
+
+from tunedd_api.backends.generation import ChatModel
+from tunedd_api.chat.conversations import Conversation, ConversationStore, Message
+from tunedd_api.chat.extractive import Finding, SummaryContent, exchanges, extractive_summary
+from tunedd_api.chat.prompt import load_prompt
+from tunedd_api.errors import TunedDError
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_SYSTEM_PROMPT = load_prompt("summary_system.txt")
+_ANSWER_CHARS = 600
+#: A fallback summary is served again for this long before the LLM is retried.
+_FALLBACK_TTL_S = 60.0
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+class _DraftFinding(BaseModel):
+    finding: str = Field(min_length=1, max_length=600)
+    answer: int | None = None
+
+
+class SummaryDraft(BaseModel):
+    """The JSON the LLM must produce."""
+
+    summary: str = Field(min_length=1, max_length=1500)
+    key_findings: list[_DraftFinding] = Field(default_factory=list, max_length=10)
+    open_questions: list[str] = Field(default_factory=list, max_length=10)
+    action_items: list[str] = Field(default_factory=list, max_length=10)
+
+
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "key_findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"finding": {"type": "string"}, "answer": {"type": "integer"}},
+                "required": ["finding", "answer"],
+            },
+        },
+        "open_questions": {"type": "array", "items": {"type": "string"}},
+        "action_items": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["summary", "key_findings", "open_questions", "action_items"],
+}
+
+
+@dataclass(frozen=True)
+class ConversationSummary(SummaryContent):
+    """A summary and how it was made."""
+
+    method: Literal["llm", "extractive", "empty"] = "llm"
+    fallback_reason: str | None = None
+    message_count: int = 0
+    generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+def parse_draft(text: str) -> SummaryDraft:
+    """Lenient parse + schema check; raises ValueError when nothing valid can be recovered."""
+    cleaned = re.sub(r"^```(?:json)?|```$", "", text.strip(), flags=re.MULTILINE)
+    start, end = cleaned.find("{"), cleaned.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("no JSON object in the model output")
+    candidate = cleaned[start : end + 1]
+    try:
+        data = json.loads(candidate)
+    except json.JSONDecodeError:
+        try:
+            data = json.loads(re.sub(r",\s*([}\]])", r"\1", candidate))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"invalid JSON from the model: {error.msg}") from None
+    try:
+        return SummaryDraft.model_validate(data)
+    except ValidationError as error:
+        raise ValueError(f"model JSON does not match the schema: {error.errors()[0]['msg']}")
+
+
+class Summarizer:
+    """Summarises conversations with the LLM, falling back to the extractive summary."""
+
+    def __init__(
+        self,
+        *,
+        chat_model: ChatModel,
+        not_found_answer: str,
+        timeout_s: float,
+        max_tokens: int = 512,
+    ) -> None:
+        self._model = chat_model
+        self._not_found = not_found_answer
+        self._timeout_s = timeout_s
+        self._max_tokens = max_tokens
+
+    def summarize(self, conversation: Conversation) -> ConversationSummary:
+        """A summary of ``conversation`` (blocking)."""
+        messages = conversation.messages
+        count = len(messages)
+        if not exchanges(messages):
+            empty = extractive_summary(messages, self._not_found)
+            return ConversationSummary(**empty.__dict__, method="empty", message_count=count)
+        try:
+            content = self._llm_summary(messages)
+            return ConversationSummary(**content.__dict__, method="llm", message_count=count)
+        except (TunedDError, ValueError) as error:
+            reason = error.message if isinstance(error, TunedDError) else str(error)
+            logger.info("LLM summary unavailable (%s); using the extractive one", reason)
+            fallback = extractive_summary(messages, self._not_found)
+            return ConversationSummary(
+                **fallback.__dict__,
+                method="extractive",
+                fallback_reason=reason,
+                message_count=count,
+            )
+
+    def _llm_summary(self, messages: tuple[Message, ...]) -> SummaryContent:
+        pairs = self._fit(exchanges(messages))
+        transcript = "\n".join(
+            f"Q{i}: {q.content}\nA{i}: {_MARKER.sub('', a.content)[:_ANSWER_CHARS]}"
+            for i, (q, a) in enumerate(pairs, 1)
+        )
+        generation = self._model.generate(
+            [ChatMessage.from_system(SUMMARY_SYSTEM_PROMPT), ChatMessage.from_user(transcript)],
+            timeout_s=self._timeout_s,
+            max_tokens=self._max_tokens,
+            json_schema=SUMMARY_SCHEMA,
+        )
+        draft = parse_draft(generation.text)
+        findings = [
+            Finding(
+                text=f.finding.strip(),
+                citations=(
+                    pairs[f.answer - 1][1].citations
+                    if f.answer is not None and 1 <= f.answer <= len(pairs)
+                    else ()
+                ),
+            )
+            for f in draft.key_findings
+        ]
+        return SummaryContent(
+            summary=draft.summary.strip(),
+            key_findings=findings,
+            open_questions=[q.strip() for q in draft.open_questions if q.strip()],
+            action_items=[a.strip() for a in draft.action_items if a.strip()],
+        )
+
+    def _fit(self, pairs: list[tuple[Message, Message]]) -> list[tuple[Message, Message]]:
+        """The most recent exchanges that fit the context window with the answer budget."""
+        budget = (
+            self._model.context_window
+            - self._max_tokens
+            - self._model.estimate_tokens(SUMMARY_SYSTEM_PROMPT)
+            - 64
+        )
+        kept: list[tuple[Message, Message]] = []
+        for question, answer in reversed(pairs):
+            cost = self._model.estimate_tokens(question.content + answer.content[:_ANSWER_CHARS])
+            if cost + 8 > budget:
+                break
+            budget -= cost + 8
+            kept.insert(0, (question, answer))
+        return kept
+
+
+class SummaryService:
+    """Serves summaries, cached until the conversation gets new messages."""
+
+    def __init__(self, *, conversations: ConversationStore, summarizer: Summarizer) -> None:
+        self._conversations = conversations
+        self._summarizer = summarizer
+        self._cache: dict[uuid.UUID, tuple[tuple, float, ConversationSummary]] = {}
+        self._locks: dict[uuid.UUID, asyncio.Lock] = {}
+
+    async def get(self, conversation_id: uuid.UUID) -> tuple[ConversationSummary, bool]:
+        """The summary and whether it came from the cache."""
+        self._conversations.get(conversation_id)  # 404 before waiting
+        async with self._locks.setdefault(conversation_id, asyncio.Lock()):
+            conversation = self._conversations.get(conversation_id)
+            version = (
+                len(conversation.messages),
+                conversation.messages[-1].id if conversation.messages else None,
+            )
+            cached = self._cache.get(conversation_id)
+            if cached is not None and cached[0] == version and time.monotonic() < cached[1]:
+                return cached[2], True
+            summary = await asyncio.to_thread(self._summarizer.summarize, conversation)
+            expires = time.monotonic() + (
+                _FALLBACK_TTL_S if summary.method == "extractive" else float("inf")
+            )
+            self._cache[conversation_id] = (version, expires, summary)
+            return summary, False
+
+    def forget(self, conversation_id: uuid.UUID) -> None:
+        """Drop the cached summary of a deleted conversation."""
+        self._cache.pop(conversation_id, None)
+        self._locks.pop(conversation_id, None)
