@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from haystack import Document
 
-from tests.fakes import bag_of_words
+from fakes import bag_of_words
 from tunedd_api.chat.citations import verify_citations
 from tunedd_api.chat.grounding import SupportScorer
 from tunedd_api.chat.retrieval import RetrievedChunk

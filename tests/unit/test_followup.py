@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from haystack.components.generators.chat import MockChatGenerator
 
-from tests.fakes import RecordingLLM
+from fakes import RecordingLLM
 from tunedd_api.backends.generation import ChatModel
 from tunedd_api.chat.conversations import Message
 from tunedd_api.chat.followup import QueryRewriter, needs_context

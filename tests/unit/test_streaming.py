@@ -8,13 +8,14 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import pytest
 from fakes import FakeBackend, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage, StreamingChunk
 from pdf_factory import make_pdf
+from sse import parse_sse
 
 from tunedd_api.chat.service import NOT_FOUND_ANSWER
 from tunedd_api.main import create_app
@@ -45,18 +46,6 @@ def backend() -> FakeBackend:
 def client(settings: Settings, backend: FakeBackend) -> Iterator[TestClient]:
     with TestClient(create_app(settings, backend=backend)) as test_client:
         yield test_client
-
-
-def parse_sse(text: str) -> list[tuple[str, dict[str, Any]]]:
-    """Events of an SSE body; comment lines (keep-alives) are skipped."""
-    events = []
-    for frame in text.strip().split("\n\n"):
-        fields = dict(
-            line.split(": ", 1) for line in frame.splitlines() if not line.startswith(":")
-        )
-        if fields:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
 
 
 def new_conversation(client: TestClient) -> str:
