@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
+from tunedd_api.observability.logging import configure_logging
 from tunedd_api.settings import Settings
 
 
@@ -19,6 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
+        log_config=None,  # keep tunedd's JSON logging for uvicorn's records too
     )
     return 0
 
@@ -62,9 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     index = commands.add_parser("index", help="index the data folder, print a report, exit")
     index.set_defaults(run=_index)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
     return args.run(args)
 
 

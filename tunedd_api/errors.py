@@ -49,3 +49,15 @@ class GenerationTimeoutError(TunedDError):
 
 class NotReadyError(TunedDError):
     """The service is still indexing documents at startup."""
+
+
+class ConversationCapacityError(TunedDError):
+    """The store holds its maximum number of conversations (none idle long enough to expire)."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ConversationFullError(TunedDError):
+    """The conversation reached its message limit; the client should start a new one."""

@@ -11,9 +11,11 @@ from fastapi import FastAPI
 
 from tunedd_api import __version__
 from tunedd_api.api.errors import register_error_handlers
+from tunedd_api.api.middleware import RequestContextMiddleware
 from tunedd_api.api.routers import conversations, documents, health, search
 from tunedd_api.backends.base import Backend
 from tunedd_api.backends.factory import build_backend
+from tunedd_api.observability.logging import configure_logging
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
 
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     register_error_handlers(app)
     for module in (health, documents, conversations, search):
         app.include_router(module.router)
@@ -59,8 +62,5 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
 def create_app_from_env() -> FastAPI:
     """Entry point for ``uvicorn --factory``: settings from the environment and `.env`."""
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -119,6 +119,35 @@ class Settings(BaseSettings):
         1024, ge=0, description="Max tokens of earlier turns in the prompt (oldest dropped)."
     )
     max_message_chars: int = Field(4000, ge=1, le=100_000, description="Longest user message.")
+    max_conversations: int = Field(
+        10_000, ge=1, description="Conversations held at once; more are refused with 503."
+    )
+    conversation_ttl_s: float = Field(
+        86_400.0, gt=0, description="Idle seconds after which a conversation expires (404)."
+    )
+    max_messages_per_conversation: int = Field(
+        200, ge=2, description="Messages (questions + answers) per conversation; then 409."
+    )
+    max_request_bytes: int = Field(
+        262_144, ge=1024, description="Largest request body; bigger ones get 413."
+    )
+
+    # --- resilience -----------------------------------------------------------------------
+    retry_attempts: int = Field(
+        3, ge=1, le=10, description="Tries per embedder/store/LLM call on transient errors."
+    )
+    retry_base_delay_s: float = Field(
+        0.5, ge=0, description="First backoff delay; doubles per retry, with full jitter."
+    )
+    retry_max_delay_s: float = Field(
+        8.0, ge=0, description="Longest backoff delay (also caps a server's Retry-After)."
+    )
+    breaker_failure_threshold: int = Field(
+        5, ge=1, description="Consecutive failures that open a dependency's circuit breaker."
+    )
+    breaker_reset_s: float = Field(
+        30.0, gt=0, description="Seconds an open breaker fails fast before one trial call."
+    )
 
     # --- timeouts -------------------------------------------------------------------------
     llm_timeout_s: float = Field(180.0, gt=0, description="Max seconds for one LLM call.")
@@ -134,6 +163,9 @@ class Settings(BaseSettings):
     )
 
     log_level: str = Field("INFO", description="Python log level.")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="`json`: one JSON object per line with the request id; `text`."
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> "Settings":

@@ -13,6 +13,8 @@ from tunedd_api.chat.service import NOT_FOUND_ANSWER, ChatService
 from tunedd_api.chat.summary import Summarizer, SummaryService
 from tunedd_api.indexing.catalog import DocumentCatalog
 from tunedd_api.indexing.indexer import Indexer, IndexReport
+from tunedd_api.observability.metrics import track_conversations, track_queue_depth
+from tunedd_api.resilience import Guards
 from tunedd_api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,14 @@ class AppState:
     @classmethod
     def build(cls, settings: Settings, backend: Backend) -> "AppState":
         """Wire the parts together (nothing is loaded or connected yet)."""
-        conversations = InMemoryConversationStore()
+        backend.use_guards(Guards.from_settings(settings))
+        conversations = InMemoryConversationStore(
+            max_conversations=settings.max_conversations,
+            ttl_s=settings.conversation_ttl_s,
+            max_messages=settings.max_messages_per_conversation,
+        )
+        track_conversations(conversations.count)
+        track_queue_depth(lambda: backend.chat_model.queue_depth)
         retriever = Retriever(backend)
         chat = ChatService(
             conversations=conversations,

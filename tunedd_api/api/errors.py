@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tunedd_api.errors import (
     BackendUnavailableError,
+    ConversationCapacityError,
+    ConversationFullError,
     ConversationNotFoundError,
     GenerationTimeoutError,
     InvalidInputError,
@@ -17,16 +22,20 @@ from tunedd_api.errors import (
     TunedDError,
     UnknownDocumentsError,
 )
+from tunedd_api.resilience import CircuitOpenError
 
 logger = logging.getLogger(__name__)
 
 #: Most specific class first.
 _STATUS: list[tuple[type[TunedDError], int, str]] = [
     (ConversationNotFoundError, 404, "conversation_not_found"),
+    (ConversationFullError, 409, "conversation_full"),
+    (ConversationCapacityError, 503, "too_many_conversations"),
     (UnknownDocumentsError, 422, "unknown_documents"),
     (InvalidInputError, 422, "invalid_input"),
     (ModelBusyError, 503, "model_busy"),
     (NotReadyError, 503, "not_ready"),
+    (CircuitOpenError, 503, "circuit_open"),
     (BackendUnavailableError, 503, "backend_unavailable"),
     (GenerationTimeoutError, 504, "generation_timeout"),
 ]
@@ -48,13 +57,37 @@ async def _handle_domain_error(request: Request, error: TunedDError) -> JSONResp
     if isinstance(error, UnknownDocumentsError):
         body["document_ids"] = error.document_ids
     headers = {}
-    if isinstance(error, ModelBusyError):
-        headers["Retry-After"] = str(error.retry_after_s)
+    retry_after = getattr(error, "retry_after_s", None)
+    if retry_after is not None:  # model queue full, circuit open, store at capacity
+        headers["Retry-After"] = str(retry_after)
     elif isinstance(error, NotReadyError):
         headers["Retry-After"] = "5"
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 
+async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 in the same shape as every other error, plus pydantic's field-level details."""
+    errors = jsonable_encoder(error.errors(), exclude={"input", "ctx", "url"})
+    first = errors[0] if errors else {}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    detail = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+    logger.info("%s %s -> 422 invalid_input: %s", request.method, request.url.path, detail)
+    return JSONResponse(
+        status_code=422, content={"detail": detail, "code": "invalid_input", "errors": errors}
+    )
+
+
+async def _handle_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """Framework errors (unknown route, wrong method, unparsable body) in the same shape."""
+    return JSONResponse(
+        status_code=error.status_code,
+        content={"detail": str(error.detail), "code": f"http_{error.status_code}"},
+        headers=getattr(error, "headers", None),
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
-    """Install the domain-error handler on ``app``."""
+    """Install the error handlers on ``app``."""
     app.add_exception_handler(TunedDError, _handle_domain_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_error)

@@ -9,6 +9,8 @@ from typing import Any
 from haystack import Document
 
 from tunedd_api.backends.generation import ChatModel
+from tunedd_api.observability.metrics import EMBEDDING_SECONDS
+from tunedd_api.resilience import Guards
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,12 @@ class Backend(abc.ABC):
         self.text_embedder = text_embedder
         self.document_embedder = document_embedder
         self.chat_model = chat_model
+        self.guards = Guards.passthrough()
+
+    def use_guards(self, guards: Guards) -> None:
+        """Route every embedder, store and LLM call through ``guards`` (retries, breakers)."""
+        self.guards = guards
+        self.chat_model.guard = guards.llm
 
     @abc.abstractmethod
     def prepare(self) -> None:
@@ -57,7 +65,10 @@ class Backend(abc.ABC):
         if not texts:
             return []
         documents = [Document(content=text) for text in texts]
-        embedded = self.document_embedder.run(documents=documents)["documents"]
+        with EMBEDDING_SECONDS.labels(kind="documents").time():
+            embedded = self.guards.embedder.call(
+                lambda: self.document_embedder.run(documents=documents)["documents"]
+            )
         return [document.embedding for document in embedded]
 
     def persist(self) -> None:

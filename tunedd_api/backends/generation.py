@@ -17,7 +17,14 @@ from typing import Any, Callable
 
 from haystack.dataclasses import ChatMessage, StreamingChunk
 
-from tunedd_api.errors import BackendUnavailableError, GenerationTimeoutError, ModelBusyError
+from tunedd_api.errors import (
+    BackendUnavailableError,
+    GenerationTimeoutError,
+    ModelBusyError,
+    TunedDError,
+)
+from tunedd_api.observability.metrics import LLM_FIRST_TOKEN_SECONDS, LLM_SECONDS, LLM_TOKENS
+from tunedd_api.resilience import Guard
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +64,8 @@ class ChatModel:
         self.timeout_s = timeout_s
         self.max_queue = max_queue
         self.temperature = temperature
+        #: Retries and circuit breaker for the backend call (set by ``Backend.use_guards``).
+        self.guard: Guard | None = None
         self._lock = threading.Lock()
         self._waiting = 0
         self._waiting_lock = threading.Lock()
@@ -127,25 +136,42 @@ class ChatModel:
     ) -> Generation:
         started = time.monotonic()
         kwargs: dict[str, Any] = {"generation_kwargs": self.generation_kwargs(call)}
+        forwarder = _StreamForwarder(on_token, call, raise_on_stop=self.stops_by_raising)
         if on_token is not None or self.stops_by_raising:
-            kwargs["streaming_callback"] = _StreamForwarder(
-                on_token, call, raise_on_stop=self.stops_by_raising
-            )
+            kwargs["streaming_callback"] = forwarder
+        generator = self.generator_for(call)
+
+        def attempt() -> dict[str, Any]:
+            try:
+                return generator.run(messages=messages, **kwargs)
+            except _GenerationStopped:
+                return {"replies": []}
+            except Exception as error:
+                if forwarder.first_token_at is not None:  # a retry would repeat streamed text
+                    raise _PartialStreamError(str(error)) from error
+                raise
+
         try:
-            result = self.generator_for(call).run(messages=messages, **kwargs)
-        except _GenerationStopped:
-            result = {"replies": []}
+            result = self.guard.call(attempt) if self.guard is not None else attempt()
+        except TunedDError:
+            raise
         except Exception as error:  # any backend failure becomes one typed error
             logger.warning("Chat model %s failed: %r", self.model_name, error)
             raise BackendUnavailableError(f"the chat model failed: {error}") from error
+        elapsed = time.monotonic() - started
+        LLM_SECONDS.observe(elapsed)
+        if forwarder.first_token_at is not None:
+            LLM_FIRST_TOKEN_SECONDS.observe(forwarder.first_token_at - started)
         if time.monotonic() > call.deadline and not call.cancel.is_set():
             raise GenerationTimeoutError(f"the model did not answer within {call.timeout_s:.0f}s")
         reply = result["replies"][0] if result.get("replies") else None
         text = (reply.text or "") if reply else ""
-        finish = str((reply.meta or {}).get("finish_reason", "stop")) if reply else "stop"
+        meta = (reply.meta or {}) if reply else {}
+        _count_tokens(meta.get("usage") or {})
+        finish = str(meta.get("finish_reason", "stop"))
         if call.cancel.is_set():
             finish = "cancelled"
-        return Generation(text=text, finish_reason=finish, seconds=time.monotonic() - started)
+        return Generation(text=text, finish_reason=finish, seconds=elapsed)
 
     #: Backends that cannot be stopped from inside (HTTP streams) abort by raising in the
     #: streaming callback instead, so they always stream internally.
@@ -206,6 +232,17 @@ class _GenerationStopped(Exception):
     """Raised inside a streaming callback to abort a backend that cannot be stopped otherwise."""
 
 
+class _PartialStreamError(Exception):
+    """The backend failed after tokens were streamed: not retried (text would repeat)."""
+
+
+def _count_tokens(usage: dict[str, Any]) -> None:
+    for key, direction in (("prompt_tokens", "in"), ("completion_tokens", "out")):
+        value = usage.get(key)
+        if isinstance(value, int) and value > 0:
+            LLM_TOKENS.labels(direction=direction).inc(value)
+
+
 class _StreamForwarder:
     """Forwards streamed text to the caller; stops the stream once the call should stop."""
 
@@ -215,11 +252,15 @@ class _StreamForwarder:
         self._on_token = on_token
         self._call = call
         self._raise_on_stop = raise_on_stop
+        self.first_token_at: float | None = None
 
     def __call__(self, chunk: StreamingChunk) -> None:
         if self._call.should_stop:
             if self._raise_on_stop:
                 raise _GenerationStopped()
             return
-        if chunk.content and self._on_token is not None:
-            self._on_token(chunk.content)
+        if chunk.content:
+            if self.first_token_at is None:
+                self.first_token_at = time.monotonic()
+            if self._on_token is not None:
+                self._on_token(chunk.content)

@@ -1,19 +1,30 @@
-"""Conversations and their messages, kept in a thread-safe in-memory store.
+"""Conversations and their messages, kept in a thread-safe, bounded in-memory store.
 
 `ConversationStore` is the interface the chat service depends on; a persistent store
 (SQL, Redis) can replace `InMemoryConversationStore` without touching the service.
+
+Limits (from settings) keep memory bounded: conversations idle longer than the TTL expire
+(404 afterwards); at the maximum count, creating one more is refused with 503 + Retry-After
+(nothing live is evicted); a conversation at its message limit refuses more with 409.
 """
 
 from __future__ import annotations
 
 import abc
+import math
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Callable, Literal
 
-from tunedd_api.errors import ConversationNotFoundError
+from tunedd_api.errors import (
+    ConversationCapacityError,
+    ConversationFullError,
+    ConversationNotFoundError,
+)
 
 
 def _now() -> datetime:
@@ -61,6 +72,24 @@ class Conversation:
 class ConversationStore(abc.ABC):
     """Where conversations live; implementations must be safe to call from several threads."""
 
+    #: Most messages one conversation may hold (None: unlimited).
+    max_messages: int | None = None
+
+    def ensure_room(self, conversation_id: uuid.UUID, new_messages: int) -> None:
+        """Raise ConversationFullError if ``new_messages`` more would exceed the limit."""
+        if self.max_messages is None:
+            return
+        held = len(self.get(conversation_id).messages)
+        if held + new_messages > self.max_messages:
+            raise ConversationFullError(
+                f"conversation {conversation_id} holds {held} messages, the limit is "
+                f"{self.max_messages}; start a new conversation"
+            )
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """Number of conversations held."""
+
     @abc.abstractmethod
     def create(self, document_ids: list[str] | None) -> Conversation:
         """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
@@ -83,10 +112,22 @@ class ConversationStore(abc.ABC):
 
 
 class InMemoryConversationStore(ConversationStore):
-    """A dict of immutable conversation snapshots guarded by one lock (non-durable)."""
+    """Immutable conversation snapshots in activity order, guarded by one lock (non-durable)."""
 
-    def __init__(self) -> None:
-        self._conversations: dict[uuid.UUID, Conversation] = {}
+    def __init__(
+        self,
+        *,
+        max_conversations: int = 10_000,
+        ttl_s: float | None = None,
+        max_messages: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_conversations = max_conversations
+        self.ttl_s = ttl_s
+        self.max_messages = max_messages
+        self._clock = clock
+        # Least recently active first: expiry only ever looks at the front.
+        self._conversations: OrderedDict[uuid.UUID, tuple[Conversation, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def create(self, document_ids: list[str] | None) -> Conversation:
@@ -94,34 +135,75 @@ class InMemoryConversationStore(ConversationStore):
         scope = tuple(dict.fromkeys(document_ids)) if document_ids is not None else None
         conversation = Conversation(id=uuid.uuid4(), document_ids=scope, created_at=_now())
         with self._lock:
-            self._conversations[conversation.id] = conversation
+            self._expire()
+            if len(self._conversations) >= self.max_conversations:
+                raise ConversationCapacityError(
+                    f"the server holds its maximum of {self.max_conversations} conversations; "
+                    "retry later or delete finished ones",
+                    retry_after_s=self._seconds_until_next_expiry(),
+                )
+            self._conversations[conversation.id] = (conversation, self._clock())
         return conversation
 
     def get(self, conversation_id: uuid.UUID) -> Conversation:
         """A snapshot of the conversation; raises ConversationNotFoundError."""
         with self._lock:
-            try:
-                return self._conversations[conversation_id]
-            except KeyError:
-                raise ConversationNotFoundError(str(conversation_id)) from None
+            return self._touch(conversation_id)
 
     def append(self, conversation_id: uuid.UUID, messages: list[Message]) -> Conversation:
         """Append messages in one step (a question and its answer are never split)."""
         with self._lock:
-            current = self._conversations.get(conversation_id)
-            if current is None:
-                raise ConversationNotFoundError(str(conversation_id))
+            current = self._touch(conversation_id)
+            if self.max_messages is not None and (
+                len(current.messages) + len(messages) > self.max_messages
+            ):
+                raise ConversationFullError(
+                    f"conversation {conversation_id} reached its limit of {self.max_messages} "
+                    "messages; start a new conversation"
+                )
             updated = replace(current, messages=current.messages + tuple(messages))
-            self._conversations[conversation_id] = updated
+            self._conversations[conversation_id] = (updated, self._clock())
             return updated
 
     def delete(self, conversation_id: uuid.UUID) -> None:
         """Forget a conversation; raises ConversationNotFoundError."""
         with self._lock:
-            if self._conversations.pop(conversation_id, None) is None:
-                raise ConversationNotFoundError(str(conversation_id))
+            self._touch(conversation_id)
+            del self._conversations[conversation_id]
 
     def list(self) -> list[Conversation]:
-        """Snapshots of every conversation."""
+        """Snapshots of every live conversation."""
         with self._lock:
-            return list(self._conversations.values())
+            self._expire()
+            return [conversation for conversation, _ in self._conversations.values()]
+
+    def count(self) -> int:
+        """Number of conversations held (expired ones dropped first)."""
+        with self._lock:
+            self._expire()
+            return len(self._conversations)
+
+    def _touch(self, conversation_id: uuid.UUID) -> Conversation:
+        self._expire()
+        entry = self._conversations.get(conversation_id)
+        if entry is None:
+            raise ConversationNotFoundError(str(conversation_id))
+        self._conversations[conversation_id] = (entry[0], self._clock())
+        self._conversations.move_to_end(conversation_id)
+        return entry[0]
+
+    def _expire(self) -> None:
+        if self.ttl_s is None:
+            return
+        cutoff = self._clock() - self.ttl_s
+        while self._conversations:
+            oldest_id, (_, last_active) = next(iter(self._conversations.items()))
+            if last_active > cutoff:
+                break
+            del self._conversations[oldest_id]
+
+    def _seconds_until_next_expiry(self) -> int:
+        if self.ttl_s is None or not self._conversations:
+            return 60
+        _, last_active = next(iter(self._conversations.values()))
+        return max(1, math.ceil(last_active + self.ttl_s - self._clock()))

@@ -6,7 +6,8 @@ context window (llama.cpp errors and Ollama silently truncates when they do not)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from haystack.components.builders import ChatPromptBuilder
@@ -26,6 +27,17 @@ def load_prompt(name: str) -> str:
 
 SYSTEM_PROMPT = load_prompt("system.txt")
 QUESTION_TEMPLATE = (PROMPTS_DIR / "question.jinja2").read_text(encoding="utf-8")
+#: Chat-template control tokens (ChatML, Llama, Phi, Mistral). Text from a PDF or a user that
+#: contains them could otherwise close the user turn and open a fake system turn, because
+#: llama.cpp tokenizes the rendered template with special tokens enabled.
+_CONTROL_TOKENS = re.compile(r"<\|[A-Za-z0-9_]{1,32}\|>|\[/?INST\]|<</?SYS>>|</?s>", re.IGNORECASE)
+
+
+def strip_control_tokens(text: str) -> str:
+    """``text`` without chat-template control tokens (the words around them stay)."""
+    return _CONTROL_TOKENS.sub(" ", text)
+
+
 #: Headroom for chat-template tokens and estimation error.
 _SAFETY_TOKENS = 64
 
@@ -77,7 +89,18 @@ class PromptBuilder:
         )
 
     def _render(self, question: str, sources: list[RetrievedChunk]) -> ChatMessage:
-        return self._question.run(question=question, sources=sources)["prompt"][0]
+        safe_sources = [
+            replace(
+                s,
+                document=replace(
+                    s.document, content=strip_control_tokens(s.document.content or "")
+                ),
+            )
+            for s in sources
+        ]
+        return self._question.run(question=strip_control_tokens(question), sources=safe_sources)[
+            "prompt"
+        ][0]
 
     def _tokens(self, message: ChatMessage) -> int:
         return self._model.estimate_tokens(message.text or "")
@@ -100,8 +123,8 @@ class PromptBuilder:
             if used + cost > budget:
                 break
             kept[:0] = [
-                ChatMessage.from_user(user.content),
-                ChatMessage.from_assistant(assistant.content),
+                ChatMessage.from_user(strip_control_tokens(user.content)),
+                ChatMessage.from_assistant(strip_control_tokens(assistant.content)),
             ]
             used += cost
         return kept, len(kept) // 2 < len(pairs)

@@ -1,17 +1,20 @@
-"""Semantic retrieval as a Haystack pipeline (query embedder → store retriever), scoped by filter.
+"""Semantic retrieval (query embedder → store retriever), scoped by a store filter.
 
 The document scope is a metadata filter evaluated inside the store (a Weaviate `where` filter in
 production), never a post-filter, so a scoped conversation gets its full top_k from its documents.
+The two Haystack components are called one after the other, each through its own guard, so
+a failing embedder and a failing store retry, trip breakers and report separately.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from haystack import Document, Pipeline
+from haystack import Document
 
 from tunedd_api.backends.base import Backend
 from tunedd_api.indexing.records import document_filter
+from tunedd_api.observability.metrics import EMBEDDING_SECONDS, RETRIEVAL_SECONDS
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,6 @@ class Retriever:
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
-        self._pipeline = Pipeline()
-        self._pipeline.add_component("embedder", backend.text_embedder)
-        self._pipeline.add_component("retriever", backend.retriever)
-        self._pipeline.connect("embedder.embedding", "retriever.query_embedding")
 
     def retrieve(
         self, query: str, *, document_ids: list[str] | None, top_k: int
@@ -44,10 +43,17 @@ class Retriever:
         if document_ids is not None and not document_ids:
             return []
         filters = document_filter(document_ids) if document_ids is not None else None
-        result = self._pipeline.run(
-            {"embedder": {"text": query}, "retriever": {"filters": filters, "top_k": top_k}}
-        )
-        documents = result["retriever"]["documents"]
+        backend = self._backend
+        with RETRIEVAL_SECONDS.time():
+            with EMBEDDING_SECONDS.labels(kind="query").time():
+                embedding = backend.guards.embedder.call(
+                    lambda: backend.text_embedder.run(text=query)["embedding"]
+                )
+            documents = backend.guards.document_store.call(
+                lambda: backend.retriever.run(
+                    query_embedding=embedding, filters=filters, top_k=top_k
+                )["documents"]
+            )
         chunks = [
             RetrievedChunk(document=doc, similarity=self._backend.similarity(doc.score or 0.0))
             for doc in documents

@@ -37,6 +37,9 @@ _REFUSAL = re.compile(
     re.IGNORECASE,
 )
 
+#: C0/C1 control characters other than tab and line breaks (NUL, escape sequences, ...).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 #: ``emit(event, data)`` receives progress events; it is called from worker threads too, so it
 #: must be thread-safe. Events: ``retrieval`` (query and sources) and ``token`` (text).
 EmitEvent = Callable[[str, dict[str, Any]], None]
@@ -102,7 +105,9 @@ class ChatService:
         question = text.strip()
         if not question:
             raise InvalidInputError("message must not be blank")
-        self._conversations.get(conversation_id)
+        if _CONTROL.search(question):
+            raise InvalidInputError("message contains control characters")
+        self._conversations.ensure_room(conversation_id, 2)  # also 404 for unknown ids
         return question
 
     async def send(

@@ -27,6 +27,13 @@ from tunedd_api.indexing.records import (
     chunks_to_documents,
     document_filter,
 )
+from tunedd_api.errors import TunedDError
+from tunedd_api.observability.metrics import (
+    EMBEDDING_SECONDS,
+    INDEXED_CHUNKS,
+    INDEXED_DOCUMENTS,
+    INDEXING_PENDING,
+)
 from tunedd_api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -80,8 +87,12 @@ class Indexer:
             report.records.append(self._reuse(indexed[doc_id], path))
         report.reused = len(keep)
         pending = [(path, doc_id) for doc_id, path in ids.items() if doc_id not in keep]
+        INDEXED_DOCUMENTS.labels(outcome="reused").inc(len(keep))
+        INDEXED_DOCUMENTS.labels(outcome="removed").inc(report.removed_documents)
+        INDEXING_PENDING.set(len(pending))
         for result in self._parse_all(pending):
             self._index_one(result, report)
+            INDEXING_PENDING.dec()
         report.records.sort(key=lambda r: r.file_name)
         if report.indexed or report.removed_documents:
             self.backend.persist()
@@ -147,15 +158,24 @@ class Indexer:
             yield from _completed(pool, pending, args)
 
     def _index_one(self, result: ParseResult, report: IndexReport) -> None:
-        if result.error is not None:
-            logger.warning("Skipping %s: %s", result.path.name, result.error)
-            report.records.append(_failed(result.document_id, result.path, result.error))
+        error = result.error
+        if error is None:
+            documents = chunks_to_documents(result.parsed, result.chunks)
+            try:
+                embedded = self._embed(documents)
+                self._write_atomically(embedded)
+            except TunedDError as failure:  # retries exhausted or breaker open
+                error = f"indexing failed, retried on the next start: {failure.message}"
+                self._discard(result.document_id)
+        if error is not None:
+            logger.warning("Skipping %s: %s", result.path.name, error)
+            report.records.append(_failed(result.document_id, result.path, error))
             report.failed += 1
+            INDEXED_DOCUMENTS.labels(outcome="failed").inc()
             return
-        documents = chunks_to_documents(result.parsed, result.chunks)
-        embedded = self.backend.document_embedder.run(documents=documents)["documents"]
-        self._write_atomically(embedded)
         report.indexed += 1
+        INDEXED_DOCUMENTS.labels(outcome="indexed").inc()
+        INDEXED_CHUNKS.inc(len(embedded))
         report.chunks_embedded += len(embedded)
         report.pages_indexed += result.parsed.page_count
         report.records.append(DocumentRecord.from_marker(embedded[0]))
@@ -166,12 +186,31 @@ class Indexer:
             len(embedded),
         )
 
+    def _embed(self, documents: list[Document]) -> list[Document]:
+        """Embed in batches, each retried on transient errors."""
+        embedder, guard = self.backend.document_embedder, self.backend.guards.embedder
+        size = self.settings.embedding_batch_size
+        embedded: list[Document] = []
+        for start in range(0, len(documents), size):
+            batch = documents[start : start + size]
+            with EMBEDDING_SECONDS.labels(kind="documents").time():
+                embedded += guard.call(lambda: embedder.run(documents=batch)["documents"])
+        return embedded
+
     def _write_atomically(self, documents: list[Document]) -> None:
         """Write chunk 0 (the document's commit marker) only after all the others."""
         marker, rest = documents[0], documents[1:]
+        guard = self.backend.guards.document_store
         if rest:
-            self.store.write_documents(rest, policy=DuplicatePolicy.OVERWRITE)
-        self.store.write_documents([marker], policy=DuplicatePolicy.OVERWRITE)
+            guard.call(lambda: self.store.write_documents(rest, policy=DuplicatePolicy.OVERWRITE))
+        guard.call(lambda: self.store.write_documents([marker], policy=DuplicatePolicy.OVERWRITE))
+
+    def _discard(self, document_id: str) -> None:
+        """Best effort: drop chunks a failed write left (startup cleanup catches the rest)."""
+        try:
+            self.store.delete_by_filter(document_filter([document_id]))
+        except Exception as error:  # the store may be the thing that is down
+            logger.warning("Could not clean up %s now (%r); next start will", document_id, error)
 
 
 def _completed(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tunedd_api.api.dependencies import StateDep
+from tunedd_api.observability.metrics import REGISTRY
 
 router = APIRouter(tags=["health"])
 
@@ -23,11 +25,22 @@ async def readyz(state: StateDep) -> JSONResponse:
     """200 once startup indexing is done and every dependency answers; 503 otherwise."""
     checks = await asyncio.to_thread(state.backend.check)
     dependencies = {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}
+    breakers = state.backend.guards.states()
     ready = state.ready and all(c.ok for c in checks)
     body = {
         "status": "ready" if ready else "not_ready",
         "indexing": "done" if state.ready else (state.startup_error or "in progress"),
         "backend": state.backend.name,
         "dependencies": dependencies,
+        "circuit_breakers": breakers,
+        "llm_queue_depth": state.backend.chat_model.queue_depth,
+        "conversations": state.conversations.count(),
     }
     return JSONResponse(status_code=200 if ready else 503, content=body)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics() -> Response:
+    """Request counts and latencies by route, retrieval / embedding / LLM latency, tokens,
+    indexing progress, queue depth and circuit breaker states, in Prometheus text format."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
