@@ -12,7 +12,9 @@ from typing import Iterator
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sse import parse_sse
 
+from tunedd_api.api.schemas import SummaryOut
 from tunedd_api.main import create_app
 from tunedd_api.settings import BackendKind, Settings
 
@@ -84,3 +86,32 @@ def test_onnx_embedder_matches_ollama(client: TestClient) -> None:
 
     cosine = float(ollama @ onnx / np.linalg.norm(ollama) / np.linalg.norm(onnx))
     assert cosine > 0.99
+
+
+def test_streaming_through_ollama(client: TestClient) -> None:
+    conversation = client.post("/conversations").json()["id"]
+
+    response = client.post(
+        f"/conversations/{conversation}/messages",
+        json={"message": "How many hives does the Halvorsen Library rooftop apiary host?"},
+        headers={"Accept": "text/event-stream"},
+    )
+
+    events = parse_sse(response.text)
+    names = [name for name, _ in events]
+    assert names[0] == "retrieval" and "token" in names and names[-1] == "done"
+    stored = client.get(f"/conversations/{conversation}").json()["messages"]
+    assert stored[-1]["id"] == events[-1][1]["message_id"]
+
+
+def test_summary_through_ollama_json_format(client: TestClient) -> None:
+    conversation = client.post("/conversations").json()["id"]
+    client.post(
+        f"/conversations/{conversation}/messages",
+        json={"message": "How many hives does the Halvorsen Library rooftop apiary host?"},
+    )
+
+    summary = SummaryOut.model_validate(client.get(f"/conversations/{conversation}/summary").json())
+
+    assert summary.method == "llm", summary.fallback_reason
+    assert summary.summary
