@@ -11,7 +11,7 @@ export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export HAYSTACK_TELEMETRY_ENABLED := False
 
-.PHONY: install run index test lint format sample-data clean
+.PHONY: install run index test eval bench lint format sample-data clean
 
 $(POETRY):
 	$(PYTHON) -m venv $(TOOLS)
@@ -31,6 +31,18 @@ index: install
 
 test: install
 	$(POETRY) run pytest
+
+# Retrieval quality on the labelled questions over the five papers; fails under the gate.
+CORPUS ?= ../shared/corpus/arxiv-ai-agents
+MIN_PAGE_RECALL ?= 0.85
+eval: install
+	RAG_INDEX_DIR=.tunedd/eval RAG_LOCAL_CHAT_MODEL=smollm2-135m RAG_LOG_LEVEL=WARNING \
+	  $(POETRY) run tunedd eval --data $(CORPUS) --min-page-recall $(MIN_PAGE_RECALL) \
+	  --json .tunedd/eval/report.json
+
+# Benchmarks (slow, not part of CI): see docs/BENCHMARKS.md and docs/EVALUATION.md.
+bench: install
+	$(POETRY) run python -m benchmarks.pipelines
 
 lint: install
 	$(POETRY) run flake8

@@ -52,6 +52,31 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from tunedd_api.evaluation.runner import run_evaluation
+
+    overrides = {"data_dir": args.data} if args.data else {}
+    settings = Settings(**overrides)
+    report = asyncio.run(run_evaluation(settings, answers=args.answers, limit=args.limit))
+    print("| metric | value |\n|---|---|")
+    for section in ("retrieval", "answers"):
+        values = report.get(section, {})
+        for key, value in values.get("summary", values).items():
+            if key != "rows":
+                print(f"| {section}.{key} | {value} |")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    recall = report["retrieval"]["page_recall@5"]
+    if args.min_page_recall is not None and recall < args.min_page_recall:
+        print(f"FAIL: page recall@5 {recall:.3f} < {args.min_page_recall:.3f}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command."""
     parser = argparse.ArgumentParser(prog="tunedd", description=__doc__)
@@ -62,6 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     index = commands.add_parser("index", help="index the data folder, print a report, exit")
     index.set_defaults(run=_index)
+    evaluate = commands.add_parser(
+        "eval", help="retrieval (and with --answers, answer) quality on the labelled questions"
+    )
+    evaluate.add_argument("--data", help="folder with the five papers (default: RAG_DATA_DIR)")
+    evaluate.add_argument("--answers", action="store_true", help="also generate answers (slow)")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--json", help="write the full report to this file")
+    evaluate.add_argument(
+        "--min-page-recall", type=float, help="exit 1 if page-level recall@5 is below this"
+    )
+    evaluate.set_defaults(run=_eval)
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
