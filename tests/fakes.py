@@ -14,7 +14,10 @@ from typing import Callable
 
 from haystack import Document, component
 from haystack.components.generators.chat import MockChatGenerator
-from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
+from haystack.components.retrievers.in_memory import (
+    InMemoryBM25Retriever,
+    InMemoryEmbeddingRetriever,
+)
 from haystack.dataclasses import ChatMessage
 
 from tunedd_api.backends.base import Backend, DependencyStatus
@@ -99,6 +102,7 @@ class FakeBackend(Backend):
         super().__init__(
             document_store=store,
             retriever=InMemoryEmbeddingRetriever(document_store=store, scale_score=False),
+            keyword_retriever=InMemoryBM25Retriever(document_store=store),
             text_embedder=BowTextEmbedder(),
             document_embedder=BowDocumentEmbedder(),
             chat_model=ChatModel(

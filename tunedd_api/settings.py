@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     weaviate_collection: str = Field("TunedDChunk", description="Production: collection name.")
 
     # --- retrieval and generation ---------------------------------------------------------
+    retrieval_mode: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description="`hybrid`: dense + BM25 fused by reciprocal rank (measured best); `dense`: "
+        "embedding similarity only.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Default number of chunks retrieved.")
     max_top_k: int = Field(50, ge=1, le=200, description="Largest top_k a client may ask for.")
     min_relevance: float = Field(

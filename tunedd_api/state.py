@@ -47,7 +47,7 @@ class AppState:
         )
         track_conversations(conversations.count)
         track_queue_depth(lambda: backend.chat_model.queue_depth)
-        retriever = Retriever(backend)
+        retriever = Retriever(backend, hybrid=settings.retrieval_mode == "hybrid")
         chat = ChatService(
             conversations=conversations,
             retriever=retriever,

@@ -39,9 +39,12 @@ class Backend(abc.ABC):
         text_embedder: Any,
         document_embedder: Any,
         chat_model: ChatModel,
+        keyword_retriever: Any = None,
     ) -> None:
         self.document_store = document_store
         self.retriever = retriever
+        #: BM25 over the same store, fused with the dense results in hybrid mode (optional).
+        self.keyword_retriever = keyword_retriever
         self.text_embedder = text_embedder
         self.document_embedder = document_embedder
         self.chat_model = chat_model

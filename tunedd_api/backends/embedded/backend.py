@@ -8,7 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
+from haystack.components.retrievers.in_memory import (
+    InMemoryBM25Retriever,
+    InMemoryEmbeddingRetriever,
+)
 
 from tunedd_api.backends.base import Backend, DependencyStatus
 from tunedd_api.backends.embedded.models import resolve_local_model
@@ -69,6 +72,7 @@ class EmbeddedBackend(Backend):
         super().__init__(
             document_store=store,
             retriever=InMemoryEmbeddingRetriever(document_store=store, scale_score=False),
+            keyword_retriever=InMemoryBM25Retriever(document_store=store),
             text_embedder=OnnxTextEmbedder(encoder=encoder),
             document_embedder=OnnxDocumentEmbedder(
                 encoder=encoder, batch_size=settings.embedding_batch_size

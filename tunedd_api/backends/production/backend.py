@@ -70,6 +70,7 @@ class ProductionBackend(Backend):
         )
         from haystack_integrations.components.generators.ollama import OllamaChatGenerator
         from haystack_integrations.components.retrievers.weaviate import (
+            WeaviateBM25Retriever,
             WeaviateEmbeddingRetriever,
         )
         from haystack_integrations.document_stores.weaviate import WeaviateDocumentStore
@@ -89,6 +90,7 @@ class ProductionBackend(Backend):
         super().__init__(
             document_store=store,
             retriever=WeaviateEmbeddingRetriever(document_store=store),
+            keyword_retriever=WeaviateBM25Retriever(document_store=store),
             text_embedder=OllamaTextEmbedder(**common),
             document_embedder=OllamaDocumentEmbedder(
                 **common, batch_size=settings.embedding_batch_size, progress_bar=False

@@ -1,0 +1,64 @@
+"""Hybrid retrieval: BM25 hits are fused in by rank, and every chunk carries its cosine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fakes import FakeBackend, bag_of_words
+from haystack import Document
+
+from tunedd_api.chat.retrieval import Retriever
+
+TEXTS = {
+    "a": "volcanoes erupt basalt lava from magma chambers",
+    "b": "the zygomorphic orchid flower has bilateral symmetry",
+    "c": "glaciers carve valleys from granite",
+}
+
+
+class FixedEmbedder:
+    """Embeds every query as a given text, to make dense and keyword results disagree."""
+
+    def __init__(self, as_text: str) -> None:
+        self.as_text = as_text
+
+    def run(self, text: str) -> dict:
+        return {"embedding": bag_of_words(self.as_text)}
+
+
+@pytest.fixture()
+def backend() -> FakeBackend:
+    backend = FakeBackend()
+    backend.document_store.write_documents(
+        [
+            Document(
+                id=key,
+                content=text,
+                meta={"document_id": key, "file_name": f"{key}.pdf", "pages": [1]},
+                embedding=bag_of_words(text),
+            )
+            for key, text in TEXTS.items()
+        ]
+    )
+    backend.text_embedder = FixedEmbedder("volcanoes erupt basalt lava")
+    return backend
+
+
+def test_dense_mode_misses_the_exact_keyword(backend: FakeBackend) -> None:
+    found = Retriever(backend, hybrid=False).retrieve("zygomorphic", document_ids=None, top_k=1)
+    assert [c.document.id for c in found] == ["a"]
+
+
+def test_hybrid_mode_fuses_in_the_keyword_match_with_its_cosine(backend: FakeBackend) -> None:
+    found = Retriever(backend, hybrid=True).retrieve("zygomorphic", document_ids=None, top_k=2)
+
+    by_id = {c.document.id: c for c in found}
+    assert set(by_id) == {"a", "b"}
+    expected = float(np.dot(bag_of_words("volcanoes erupt basalt lava"), bag_of_words(TEXTS["a"])))
+    assert by_id["a"].similarity == pytest.approx(expected)  # the dense cosine is kept
+    assert by_id["b"].similarity == pytest.approx(0.0, abs=1e-6)  # computed from its vector
+
+
+def test_hybrid_respects_the_document_scope(backend: FakeBackend) -> None:
+    found = Retriever(backend, hybrid=True).retrieve("zygomorphic", document_ids=["c"], top_k=3)
+    assert {c.document.id for c in found} == {"c"}
