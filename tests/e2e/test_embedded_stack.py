@@ -185,3 +185,8 @@ def test_summary_of_a_real_conversation_validates(client: TestClient) -> None:
     summary = SummaryOut.model_validate(response.json())
     assert summary.method in ("llm", "extractive") and summary.summary
     assert summary.message_count == 4
+
+
+def test_llama_weights_are_not_repacked_by_default(client: TestClient) -> None:
+    llama = client.app.state.tunedd.backend.chat_model.generator._model
+    assert llama.model_params.use_extra_bufts is False  # one copy of the weights in memory

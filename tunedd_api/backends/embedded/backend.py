@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from haystack.components.retrievers.in_memory import (
     InMemoryBM25Retriever,
@@ -58,6 +60,39 @@ class LlamaChatModel(ChatModel):
         return kwargs
 
 
+@contextmanager
+def _weight_repacking(enabled: bool) -> Iterator[None]:
+    """Load llama.cpp models with or without CPU weight repacking.
+
+    Repacking keeps a second, CPU-optimised copy of the quantised weights in anonymous memory
+    next to the memory-mapped file: +~800 MB for Qwen2.5-1.5B, and no speed gain measured on
+    this 2-core machine (prompt of 1.4k tokens: 29.1 s with, 24.9 s without). llama-cpp-python
+    does not expose the switch (``use_extra_bufts``), so the default model parameters are
+    adjusted while the model loads.
+    """
+    import llama_cpp.llama_cpp as native
+
+    if enabled:
+        yield
+        return
+    original = native.llama_model_default_params
+
+    def without_repacking() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    with _PARAMS_LOCK:
+        native.llama_model_default_params = without_repacking
+        try:
+            yield
+        finally:
+            native.llama_model_default_params = original
+
+
+_PARAMS_LOCK = threading.Lock()
+
+
 class EmbeddedBackend(Backend):
     """In-memory document store persisted to disk, ONNX MiniLM embedder, llama.cpp chat model."""
 
@@ -102,7 +137,8 @@ class EmbeddedBackend(Backend):
             model_kwargs={"n_threads": threads, "verbose": False, "seed": 42},
         )
         started = time.monotonic()
-        self.chat_model.warm_up()
+        with _weight_repacking(settings.local_weight_repack):
+            self.chat_model.warm_up()
         logger.info(
             "Loaded chat model %s in %.1fs", self._model_path.name, time.monotonic() - started
         )
