@@ -9,14 +9,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from apps import volcano_client
 from fakes import BowTextEmbedder, FakeBackend, RecordingLLM
 from fastapi.testclient import TestClient
-from pdf_factory import make_pdf
 
-from tunedd_api.main import create_app
-from tunedd_api.settings import Settings
-
-VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed volcano vents deep below."]
 QUESTION = {"message": "What do volcanoes erupt?"}
 
 
@@ -55,20 +51,15 @@ def backend() -> FakeBackend:
 
 @pytest.fixture()
 def client(tmp_path: Path, backend: FakeBackend) -> Iterator[TestClient]:
-    make_pdf(tmp_path / "data" / "volcano.pdf", VOLCANO, title="Volcano Notes")
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        index_dir=tmp_path / "index",
-        index_workers=1,
-        min_relevance=0.1,
+    with volcano_client(
+        tmp_path,
+        backend,
         retry_attempts=3,
         retry_base_delay_s=0.0,
         retry_max_delay_s=0.05,
         breaker_failure_threshold=3,
         breaker_reset_s=0.3,
-    )
-    with TestClient(create_app(settings, backend=backend)) as test_client:
+    ) as test_client:
         yield test_client
 
 

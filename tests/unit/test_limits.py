@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from apps import volcano_client
 from fakes import FakeBackend, RecordingLLM
 from fastapi.testclient import TestClient
 from pdf_factory import make_pdf
@@ -21,8 +22,6 @@ from tunedd_api.errors import (
 from tunedd_api.main import create_app
 from tunedd_api.settings import Settings
 
-VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed volcano vents deep below."]
-
 
 @pytest.fixture()
 def llm() -> RecordingLLM:
@@ -31,19 +30,14 @@ def llm() -> RecordingLLM:
 
 @pytest.fixture()
 def client(tmp_path: Path, llm: RecordingLLM) -> Iterator[TestClient]:
-    make_pdf(tmp_path / "data" / "volcano.pdf", VOLCANO, title="Volcano Notes")
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        index_dir=tmp_path / "index",
-        index_workers=1,
-        min_relevance=0.1,
+    with volcano_client(
+        tmp_path,
+        FakeBackend(llm),
         max_conversations=3,
         max_messages_per_conversation=4,
         max_request_bytes=2048,
         max_message_chars=500,
-    )
-    with TestClient(create_app(settings, backend=FakeBackend(llm))) as test_client:
+    ) as test_client:
         yield test_client
 
 

@@ -10,16 +10,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from apps import volcano_client
 from fakes import FakeBackend, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage
-from pdf_factory import make_pdf
 
-from tunedd_api.main import create_app
 from tunedd_api.observability.logging import JsonFormatter, RequestIdFilter
-from tunedd_api.settings import Settings
-
-VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed volcano vents deep below."]
 
 
 def echo_question(messages: list[ChatMessage]) -> str:
@@ -30,19 +26,9 @@ def echo_question(messages: list[ChatMessage]) -> str:
 
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    make_pdf(tmp_path / "data" / "volcano.pdf", VOLCANO, title="Volcano Notes")
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        index_dir=tmp_path / "index",
-        index_workers=1,
-        min_relevance=0.1,
-        llm_max_queue=64,
-        followup_rewrite="off",
-    )
     backend = FakeBackend(RecordingLLM(echo_question))
-    with TestClient(create_app(settings, backend=backend)) as test_client:
-        yield test_client
+    with volcano_client(tmp_path, backend, llm_max_queue=64, followup_rewrite="off") as client:
+        yield client
 
 
 def test_request_id_is_echoed_or_generated(client: TestClient) -> None:

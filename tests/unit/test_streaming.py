@@ -11,30 +11,15 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from apps import volcano_client
 from fakes import FakeBackend, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage, StreamingChunk
-from pdf_factory import make_pdf
 from sse import parse_sse
 
 from tunedd_api.chat.service import NOT_FOUND_ANSWER
-from tunedd_api.main import create_app
-from tunedd_api.settings import Settings
 
-VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed volcano vents deep below."]
 ANSWER = "Volcanoes erupt molten basalt lava [1]. Pancakes need flour [1]."
-
-
-@pytest.fixture()
-def settings(tmp_path: Path) -> Settings:
-    make_pdf(tmp_path / "data" / "volcano.pdf", VOLCANO, title="Volcano Notes")
-    return Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        index_dir=tmp_path / "index",
-        index_workers=1,
-        min_relevance=0.1,
-    )
 
 
 @pytest.fixture()
@@ -43,8 +28,8 @@ def backend() -> FakeBackend:
 
 
 @pytest.fixture()
-def client(settings: Settings, backend: FakeBackend) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, backend=backend)) as test_client:
+def client(tmp_path: Path, backend: FakeBackend) -> Iterator[TestClient]:
+    with volcano_client(tmp_path, backend) as test_client:
         yield test_client
 
 

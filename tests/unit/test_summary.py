@@ -9,17 +9,14 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from apps import volcano_client
 from fakes import FakeBackend, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage
-from pdf_factory import make_pdf
 
 from tunedd_api.api.schemas import SummaryOut
 from tunedd_api.chat.summary import parse_draft
-from tunedd_api.main import create_app
-from tunedd_api.settings import Settings
 
-VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed volcano vents deep below."]
 ANSWER = "Volcanoes erupt molten basalt lava [1]. Magma chambers feed volcano vents [1]."
 SUMMARY_JSON = {
     "summary": "The user asked about volcanoes and learned they erupt basalt lava.",
@@ -54,17 +51,9 @@ def replies() -> Replies:
 
 @pytest.fixture()
 def client(tmp_path: Path, replies: Replies) -> Iterator[TestClient]:
-    make_pdf(tmp_path / "data" / "volcano.pdf", VOLCANO, title="Volcano Notes")
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        index_dir=tmp_path / "index",
-        index_workers=1,
-        min_relevance=0.1,
-        summary_timeout_s=0.5,
-    )
-    with TestClient(create_app(settings, backend=FakeBackend(RecordingLLM(replies)))) as test:
-        yield test
+    backend = FakeBackend(RecordingLLM(replies))
+    with volcano_client(tmp_path, backend, summary_timeout_s=0.5) as test_client:
+        yield test_client
 
 
 def conversation_with_exchanges(client: TestClient, *questions: str) -> str:
