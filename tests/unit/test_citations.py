@@ -3,6 +3,8 @@ added where a source supports the sentence, snippets chosen, groundedness scored
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from haystack import Document
 
@@ -178,3 +180,24 @@ def test_all_markers_invalid_without_sources() -> None:
 def test_line_breaks_of_the_answer_are_kept(sources: list[RetrievedChunk]) -> None:
     answer = "Two points:\n\n1. Agents plan with a planner [1].\n2. Evaluation uses WebArena [2]."
     assert verify(answer, sources, min_support=0.5).text == answer
+
+
+def test_stock_refusal_after_a_supported_answer_is_removed(sources) -> None:
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    refusal = re.compile(r"do not contain")
+    answer = "The executor calls external tools [1]. The documents do not contain this information."
+
+    verified = verify_citations(
+        answer, sources, scorer=scorer, min_support=MIN_SUPPORT, refusal=refusal
+    )
+    alone = verify_citations(
+        "The documents do not contain this information.",
+        sources,
+        scorer=scorer,
+        min_support=MIN_SUPPORT,
+        refusal=refusal,
+    )
+
+    assert verified.text == "The executor calls external tools [1]."
+    assert verified.groundedness == 1.0 and verified.unsupported_sentences == []
+    assert alone.text == "The documents do not contain this information."  # a real refusal stays

@@ -68,8 +68,14 @@ def verify_citations(
     *,
     scorer: SupportScorer,
     min_support: float,
+    refusal: re.Pattern | None = None,
 ) -> VerifiedAnswer:
-    """Check every ``[n]`` in ``answer`` against ``sources`` (numbered from 1)."""
+    """Check every ``[n]`` in ``answer`` against ``sources`` (numbered from 1).
+
+    Small models sometimes answer and then append a stock refusal ("The selected documents do
+    not contain this information."); an unsupported sentence matching ``refusal`` is removed
+    when other sentences of the answer are supported.
+    """
     sentences, dropped = _parse(answer, len(sources))
     claims = [s for s in sentences if s.is_claim]
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
@@ -97,6 +103,11 @@ def verify_citations(
     for sentence in sentences:
         if not sentence.is_claim:
             sentence.markers = []  # a marker on "See [2]." proves nothing
+    if refusal is not None and cited:
+        stray = [s for s in claims if not s.markers and refusal.search(s.text)]
+        sentences = [s for s in sentences if s not in stray]
+        claims = [s for s in claims if s not in stray]
+        unsupported = [text for text in unsupported if text not in {s.text for s in stray}]
 
     citations = [_citation(n, sources[n - 1], cited[n]) for n in sorted(cited)]
     groundedness = round(1 - len(unsupported) / len(claims), 4) if claims else None

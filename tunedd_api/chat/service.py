@@ -171,6 +171,7 @@ class ChatService:
                 prompt.sources,
                 scorer=self._scorer,
                 min_support=self._settings.citation_min_support,
+                refusal=_REFUSAL,
             )
         except asyncio.CancelledError:
             cancel.set()  # the client went away: stop generating between tokens
