@@ -12,7 +12,15 @@ from fastapi import FastAPI
 from tunedd_api import __version__
 from tunedd_api.api.errors import register_error_handlers
 from tunedd_api.api.middleware import RequestContextMiddleware
-from tunedd_api.api.routers import conversations, documents, health, openai, search, web
+from tunedd_api.api.routers import (
+    conversations,
+    documents,
+    health,
+    insights,
+    openai,
+    search,
+    web,
+)
 from tunedd_api.backends.base import Backend
 from tunedd_api.backends.factory import build_backend
 from tunedd_api.observability.logging import configure_logging
@@ -54,7 +62,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     register_error_handlers(app)
-    for module in (health, documents, conversations, search, openai, web):
+    for module in (health, documents, conversations, search, insights, openai, web):
         app.include_router(module.router)
     app.mount("/ui", web.static_files(), name="ui")
     return app

@@ -148,6 +148,27 @@ class Settings(BaseSettings):
         262_144, ge=1024, description="Largest request body; bigger ones get 413."
     )
 
+    # --- theme discovery (/insights) -----------------------------------------------------
+    insights_max_sentences: int = Field(
+        2000, ge=1, le=20_000, description="Most sentences one /insights/themes request may send."
+    )
+    insights_distance_threshold: float = Field(
+        0.6,
+        gt=0,
+        lt=2,
+        description="Cosine distance under which sentence groups merge (smaller: more, tighter "
+        "sub-themes).",
+    )
+    insights_time_budget_s: float = Field(
+        9.0, gt=0, description="Target response time of /insights/themes, in seconds."
+    )
+    insights_llm_min_s: float = Field(
+        4.0,
+        ge=0,
+        description="Least time left in the budget for the LLM to label clusters; with less, "
+        "keyword titles and the sentiment lexicon are used.",
+    )
+
     # --- resilience -----------------------------------------------------------------------
     retry_attempts: int = Field(
         3, ge=1, le=10, description="Tries per embedder/store/LLM call on transient errors."

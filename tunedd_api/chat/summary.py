@@ -10,7 +10,6 @@ fallback only for a minute, so the LLM is tried again).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -27,6 +26,7 @@ from tunedd_api.chat.conversations import Conversation, ConversationStore, Messa
 from tunedd_api.chat.extractive import Finding, SummaryContent, exchanges, extractive_summary
 from tunedd_api.chat.prompt import load_prompt
 from tunedd_api.errors import TunedDError
+from tunedd_api.jsonutil import load_json_object
 
 logger = logging.getLogger(__name__)
 
@@ -82,18 +82,7 @@ class ConversationSummary(SummaryContent):
 
 def parse_draft(text: str) -> SummaryDraft:
     """Lenient parse + schema check; raises ValueError when nothing valid can be recovered."""
-    cleaned = re.sub(r"^```(?:json)?|```$", "", text.strip(), flags=re.MULTILINE)
-    start, end = cleaned.find("{"), cleaned.rfind("}")
-    if start < 0 or end <= start:
-        raise ValueError("no JSON object in the model output")
-    candidate = cleaned[start : end + 1]
-    try:
-        data = json.loads(candidate)
-    except json.JSONDecodeError:
-        try:
-            data = json.loads(re.sub(r",\s*([}\]])", r"\1", candidate))
-        except json.JSONDecodeError as error:
-            raise ValueError(f"invalid JSON from the model: {error.msg}") from None
+    data = load_json_object(text)
     try:
         return SummaryDraft.model_validate(data)
     except ValidationError as error:

@@ -1,0 +1,1 @@
+"""Theme discovery: sub-themes inside a theme's sentences, with cluster sentiment."""
