@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import time
 from typing import Any, Callable
 
@@ -224,3 +225,65 @@ def test_backend_that_stops_by_raising_times_out() -> None:
     )
     with pytest.raises(GenerationTimeoutError):
         model.generate(MESSAGES)
+
+
+class SwallowingGenerator(FakeGenerator):
+    """Like Haystack's llama.cpp generator: logs and ignores exceptions from the callback."""
+
+    def __init__(self, tokens: int = 50) -> None:
+        super().__init__()
+        self.tokens = tokens
+        self.produced = 0
+
+    def run(self, messages, generation_kwargs=None, streaming_callback=None) -> dict:
+        for _ in range(self.tokens):
+            self.produced += 1
+            time.sleep(0.01)
+            try:
+                streaming_callback(StreamingChunk(content="{"))
+            except Exception:  # noqa: BLE001 - what the integration does
+                continue
+        return {"replies": [ChatMessage.from_assistant("{" * self.tokens)]}
+
+
+def test_stop_by_raising_survives_a_generator_that_swallows_callback_errors() -> None:
+    generator = SwallowingGenerator()
+    model = RaisingStopModel(
+        generator=generator,
+        model_name="f",
+        context_window=4096,
+        max_answer_tokens=128,
+        timeout_s=0.05,
+    )
+    with pytest.raises(GenerationTimeoutError):
+        model.generate(MESSAGES, json_schema={"type": "object"})
+    assert generator.produced < generator.tokens  # aborted, not run to the end
+
+
+def test_llama_json_calls_use_a_grammar_and_no_eos_forcing(tmp_path) -> None:
+    from tunedd_api.backends.embedded.backend import LlamaChatModel
+
+    class Loaded:
+        def token_eos(self) -> int:
+            return 2
+
+    model = LlamaChatModel(
+        generator=type("G", (), {"_model": Loaded()})(),
+        model_name="m",
+        context_window=4096,
+        max_answer_tokens=64,
+        timeout_s=5,
+    )
+    call = GenerationCall(
+        deadline=time.monotonic() + 5,
+        timeout_s=5,
+        cancel=threading.Event(),
+        max_tokens=64,
+        json_schema={"type": "object"},
+    )
+    kwargs = model.generation_kwargs(call)
+    assert kwargs["response_format"]["schema"] == {"type": "object"}
+    assert "logits_processor" not in kwargs  # forcing EOS against a grammar aborts llama.cpp
+    assert model.raises_to_stop(call)
+    plain = replace(call, json_schema=None)
+    assert "logits_processor" in model.generation_kwargs(plain) and not model.raises_to_stop(plain)

@@ -136,8 +136,9 @@ class ChatModel:
     ) -> Generation:
         started = time.monotonic()
         kwargs: dict[str, Any] = {"generation_kwargs": self.generation_kwargs(call)}
-        forwarder = _StreamForwarder(on_token, call, raise_on_stop=self.stops_by_raising)
-        if on_token is not None or self.stops_by_raising:
+        raises = self.raises_to_stop(call)
+        forwarder = _StreamForwarder(on_token, call, raise_on_stop=raises)
+        if on_token is not None or raises:
             kwargs["streaming_callback"] = forwarder
         generator = self.generator_for(call)
 
@@ -180,6 +181,10 @@ class ChatModel:
     def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
         """Per-call generation arguments; backends add their stop hooks and options."""
         return {}
+
+    def raises_to_stop(self, call: GenerationCall) -> bool:
+        """Whether this call streams internally and is stopped by raising in the callback."""
+        return self.stops_by_raising
 
     def generator_for(self, call: GenerationCall) -> Any:
         """The Haystack generator serving this call (backends may pick a JSON-mode twin)."""
@@ -228,8 +233,12 @@ class GenerationCall:
         return self.cancel.is_set() or time.monotonic() > self.deadline
 
 
-class _GenerationStopped(Exception):
-    """Raised inside a streaming callback to abort a backend that cannot be stopped otherwise."""
+class _GenerationStopped(BaseException):
+    """Raised inside a streaming callback to abort a backend that cannot be stopped otherwise.
+
+    A BaseException on purpose: Haystack's llama.cpp generator logs and swallows ordinary
+    exceptions raised by streaming callbacks, which would let generation run on.
+    """
 
 
 class _PartialStreamError(Exception):

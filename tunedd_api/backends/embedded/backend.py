@@ -50,14 +50,18 @@ class LlamaChatModel(ChatModel):
                 return forced
             return scores
 
-        kwargs = {
-            "max_tokens": call.max_tokens,
-            "temperature": self.temperature,
-            "logits_processor": LogitsProcessorList([stop_when_cancelled]),
-        }
+        kwargs: dict[str, Any] = {"max_tokens": call.max_tokens, "temperature": self.temperature}
         if call.json_schema is not None:
+            # Forcing end-of-sequence against a grammar aborts the process in llama.cpp
+            # ("empty grammar stack"), so grammar calls stop by raising instead.
             kwargs["response_format"] = {"type": "json_object", "schema": call.json_schema}
+        else:
+            kwargs["logits_processor"] = LogitsProcessorList([stop_when_cancelled])
         return kwargs
+
+    def raises_to_stop(self, call: GenerationCall) -> bool:
+        """Grammar-constrained calls stream internally and stop by raising in the callback."""
+        return call.json_schema is not None
 
 
 @contextmanager
