@@ -153,7 +153,7 @@ class Settings(BaseSettings):
         2000, ge=1, le=20_000, description="Most sentences one /insights/themes request may send."
     )
     insights_distance_threshold: float = Field(
-        0.6,
+        0.65,
         gt=0,
         lt=2,
         description="Cosine distance under which sentence groups merge (smaller: more, tighter "
@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     )
     insights_time_budget_s: float = Field(
         9.0, gt=0, description="Target response time of /insights/themes, in seconds."
+    )
+    insights_llm_labels: bool | None = Field(
+        None,
+        description="Name clusters with the LLM (else keyword titles and the sentiment model). "
+        "Default: on for `production` (Ollama), off for `embedded`, where the local model on "
+        "CPU cannot label within the time budget (measured: always fell back after ~9 s).",
     )
     insights_llm_min_s: float = Field(
         4.0,

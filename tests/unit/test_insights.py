@@ -59,7 +59,11 @@ def llm() -> RecordingLLM:
 @pytest.fixture()
 def client(tmp_path: Path, llm: RecordingLLM) -> Iterator[TestClient]:
     with volcano_client(
-        tmp_path, FakeBackend(llm), insights_distance_threshold=0.8, insights_llm_min_s=0.0
+        tmp_path,
+        FakeBackend(llm),
+        insights_distance_threshold=0.8,
+        insights_llm_min_s=0.0,
+        insights_llm_labels=True,
     ) as test_client:
         yield test_client
 
@@ -77,7 +81,7 @@ def test_every_sentence_is_in_one_cluster_or_unclustered(client: TestClient) -> 
     login = result["clusters"][0]
     assert {s["sentence"] for s in login["sentences"]} == set(LOGIN)
     assert login["sentence_ids"][0] == login["sentence_ids"][1]  # one comment, two sentences
-    assert result["labels_by"] == "llm" and login["title"] == "Topic 0"
+    assert result["labels_by"] == "llm" and login["title"] == "Topic 0", result["flags"]
 
 
 def test_same_input_same_output(client: TestClient) -> None:
@@ -138,10 +142,18 @@ def test_conversation_insights_cluster_user_messages(client: TestClient) -> None
 def test_lexicon_handles_negation() -> None:
     assert sentence_score("Login works great") > 0
     assert sentence_score("Login is not great") < 0
-    assert cluster_sentiment(["Love it", "Hate it", "Love it", "Hate it"])[0] == "mixed"
+    assert cluster_sentiment([0.8, -0.8, 0.8, -0.8])[0] == "mixed"
+    assert cluster_sentiment([-0.5, -0.3, 0.1])[0] == "negative"
 
 
 def test_text_without_words_stays_unclustered(client: TestClient) -> None:
     sentences = [{"id": str(uuid.uuid4()), "sentence": s} for s in (":", "0", "!!")]
     result = client.post("/insights/themes", json={"theme": "x", "sentences": sentences}).json()
     assert result["clusters"] == [] and len(result["unclustered"]) == 3
+
+
+def test_embedded_default_names_clusters_without_the_llm(tmp_path: Path, llm) -> None:
+    with volcano_client(tmp_path, FakeBackend(llm), insights_distance_threshold=0.8) as client:
+        result = client.post("/insights/themes", json=body()).json()
+    assert result["labels_by"] == "keywords" and result["flags"] == ["llm_disabled"]
+    assert llm.prompts == []

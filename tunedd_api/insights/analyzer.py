@@ -16,7 +16,12 @@ import numpy as np
 from tunedd_api.backends.generation import ChatModel
 from tunedd_api.insights.clustering import centroid, cluster
 from tunedd_api.insights.labelling import ClusterLabel, label_clusters
-from tunedd_api.insights.sentiment import Sentiment
+from tunedd_api.insights.sentiment import (
+    NEGATIVE_ANCHORS,
+    POSITIVE_ANCHORS,
+    Sentiment,
+    sentence_scores,
+)
 
 _ENGLISH = frozenset(
     "the a an and or is are was it this that to of in for on with my i you not".split()
@@ -79,10 +84,17 @@ class ThemeAnalyzer:
     def analyze(self, theme: str, sentences: list[InputSentence]) -> ThemeAnalysis:
         """Cluster and label ``sentences`` (blocking)."""
         started = time.monotonic()
-        vectors = np.asarray(self._embed([theme] + [s.sentence for s in sentences]), np.float32)
+        anchors = POSITIVE_ANCHORS + NEGATIVE_ANCHORS
+        texts = [s.sentence for s in sentences]
+        vectors = np.asarray(self._embed(anchors + [theme] + texts), np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors /= np.clip(norms, 1e-12, None)
+        positive = centroid(vectors[: len(POSITIVE_ANCHORS)])
+        negative = centroid(vectors[len(POSITIVE_ANCHORS) : len(anchors)])
+        norms = norms[len(anchors) :]
+        vectors = vectors[len(anchors) :]
         theme_vector, sentence_vectors = vectors[0], vectors[1:]
+        scores = sentence_scores(texts, sentence_vectors, positive, negative)
         # A text the embedder maps to the zero vector (e.g. only punctuation) has no direction
         # to compare: it stays unclustered.
         usable = np.flatnonzero(norms[1:, 0] > 1e-12)
@@ -101,14 +113,20 @@ class ThemeAnalyzer:
             ]
             for m, c in zip(members, centroids)
         ]
-        texts = [[sentences[i].sentence for i in m] for m in members]
+        grouped = [[sentences[i].sentence for i in m] for m in members]
         time_left = self._budget - (time.monotonic() - started)
         cluster_labels, fallback = label_clusters(
-            self._model, texts, representatives, theme, time_left, self._min_llm_s
+            self._model,
+            grouped,
+            representatives,
+            [[scores[i] for i in m] for m in members],
+            theme,
+            time_left,
+            self._min_llm_s,
         )
         clusters = [
             _cluster(
-                label, [sentences[i] for i in m], _flags(m, c, centroids, theme_vector, texts[k])
+                label, [sentences[i] for i in m], _flags(m, c, centroids, theme_vector, grouped[k])
             )
             for k, (label, m, c) in enumerate(zip(cluster_labels, members, centroids))
         ]

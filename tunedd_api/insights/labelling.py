@@ -90,13 +90,16 @@ def keyword_titles(clusters: list[list[str]], theme: str) -> list[str]:
 
 
 def fallback_labels(
-    clusters: list[list[str]], representatives: list[list[str]], theme: str
+    clusters: list[list[str]],
+    representatives: list[list[str]],
+    scores: list[list[float]],
+    theme: str,
 ) -> list[ClusterLabel]:
-    """Deterministic labels: keyword titles, lexicon sentiment, representative sentences."""
+    """Deterministic labels: keyword titles, prototype + lexicon sentiment, central sentences."""
     titles = keyword_titles(clusters, theme)
     labels = []
-    for title, sentences, examples in zip(titles, clusters, representatives):
-        sentiment, score = cluster_sentiment(sentences)
+    for title, cluster_scores, examples in zip(titles, scores, representatives):
+        sentiment, score = cluster_sentiment(cluster_scores)
         labels.append(ClusterLabel(title, sentiment, score, examples[:2]))
     return labels
 
@@ -105,6 +108,7 @@ def llm_labels(
     model: ChatModel,
     clusters: list[list[str]],
     representatives: list[list[str]],
+    scores: list[list[float]],
     theme: str,
     timeout_s: float,
 ) -> list[ClusterLabel]:
@@ -127,8 +131,8 @@ def llm_labels(
     if set(by_id) != set(range(len(clusters))):
         raise ValueError("the model did not label every cluster exactly once")
     labels = []
-    for i, sentences in enumerate(clusters):
-        _, score = cluster_sentiment(sentences)
+    for i, cluster_scores in enumerate(scores):
+        _, score = cluster_sentiment(cluster_scores)
         label = by_id[i]
         insights = [x.strip() for x in label.insights if x.strip()][:3]
         labels.append(ClusterLabel(label.title.strip(), label.sentiment, score, insights))
@@ -139,6 +143,7 @@ def label_clusters(
     model: ChatModel | None,
     clusters: list[list[str]],
     representatives: list[list[str]],
+    scores: list[list[float]],
     theme: str,
     time_left_s: float,
     min_llm_s: float,
@@ -146,13 +151,14 @@ def label_clusters(
     """Labels and, when the fallback was used, why."""
     if not clusters:
         return [], None
+    fallback = fallback_labels(clusters, representatives, scores, theme)
     if model is None:
-        return fallback_labels(clusters, representatives, theme), "llm_disabled"
+        return fallback, "llm_disabled"
     if time_left_s < min_llm_s:
-        return fallback_labels(clusters, representatives, theme), "llm_skipped_time_budget"
+        return fallback, "llm_skipped_time_budget"
     try:
-        return llm_labels(model, clusters, representatives, theme, time_left_s), None
+        return llm_labels(model, clusters, representatives, scores, theme, time_left_s), None
     except (TunedDError, ValueError) as error:
         reason = error.message if isinstance(error, TunedDError) else str(error)
         logger.info("LLM cluster labels unavailable (%s); using keywords", reason)
-        return fallback_labels(clusters, representatives, theme), f"llm_fallback: {reason}"
+        return fallback, f"llm_fallback: {reason}"
