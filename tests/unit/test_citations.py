@@ -12,6 +12,7 @@ from fakes import bag_of_words
 from tunedd_api.chat.citations import verify_citations
 from tunedd_api.chat.grounding import SupportScorer
 from tunedd_api.chat.retrieval import RetrievedChunk
+from tunedd_api.errors import BackendUnavailableError
 
 MIN_SUPPORT = 0.6
 
@@ -201,3 +202,20 @@ def test_stock_refusal_after_a_supported_answer_is_removed(sources) -> None:
     assert verified.text == "The executor calls external tools [1]."
     assert verified.groundedness == 1.0 and verified.unsupported_sentences == []
     assert alone.text == "The documents do not contain this information."  # a real refusal stays
+
+
+def test_embedder_outage_falls_back_to_word_overlap(sources) -> None:
+    def down(_texts):
+        raise BackendUnavailableError("embedder failed: connection refused")
+
+    verified = verify_citations(
+        "The executor calls external tools [1]. Photosynthesis converts sunlight [1].",
+        sources,
+        scorer=SupportScorer(down),
+        min_support=MIN_SUPPORT,
+    )
+
+    assert (
+        verified.text == "The executor calls external tools [1]. Photosynthesis converts sunlight."
+    )
+    assert verified.groundedness == 0.5

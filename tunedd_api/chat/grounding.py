@@ -12,6 +12,7 @@ All sentences are embedded in one batch, so verifying an answer costs one embedd
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -19,6 +20,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from tunedd_api.chat.retrieval import RetrievedChunk
+from tunedd_api.errors import TunedDError
+
+logger = logging.getLogger(__name__)
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
@@ -65,7 +69,12 @@ class SupportScorer:
             return [[] for _ in claims]
         windows = [_windows(source.document.content or "") for source in sources]
         texts = claims + [w for source_windows in windows for w in source_windows]
-        vectors = _normalise(np.asarray(self._embed(texts), dtype=np.float32))
+        try:
+            vectors = _normalise(np.asarray(self._embed(texts), dtype=np.float32))
+        except TunedDError as error:
+            # The answer is already generated: check it by word overlap alone rather than fail.
+            logger.warning("Embedder unavailable for citation checks (%s); overlap only", error)
+            vectors = np.zeros((len(texts), 1), dtype=np.float32)
         claim_vectors = vectors[: len(claims)]
         offset = len(claims)
         result: list[list[Support]] = [[] for _ in claims]
