@@ -77,6 +77,20 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tunedd_api.records.ingest import ingest_file
+    from tunedd_api.records.store import RecordStore
+
+    url = args.db or Settings().records_db_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    report = ingest_file(Path(args.file), RecordStore(url))
+    print(json.dumps(report.__dict__))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command."""
     parser = argparse.ArgumentParser(prog="tunedd", description=__doc__)
@@ -87,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     index = commands.add_parser("index", help="index the data folder, print a report, exit")
     index.set_defaults(run=_index)
+    ingest = commands.add_parser("ingest", help="validate and store records from CSV/JSON(L)")
+    ingest.add_argument("file", help="a .csv, .jsonl or .json file")
+    ingest.add_argument("--db", help="SQLAlchemy URL (default: RAG_RECORDS_DB_URL)")
+    ingest.set_defaults(run=_ingest)
     evaluate = commands.add_parser(
         "eval", help="retrieval (and with --answers, answer) quality on the labelled questions"
     )

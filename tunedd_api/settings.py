@@ -175,6 +175,12 @@ class Settings(BaseSettings):
         "keyword titles and the sentiment lexicon are used.",
     )
 
+    # --- batch scoring records ------------------------------------------------------------
+    records_db_url: str = Field(
+        "sqlite:///.tunedd/records.db",
+        description="SQLAlchemy URL of the records database (e.g. postgresql+psycopg://...).",
+    )
+
     # --- resilience -----------------------------------------------------------------------
     retry_attempts: int = Field(
         3, ge=1, le=10, description="Tries per embedder/store/LLM call on transient errors."

@@ -1,0 +1,1 @@
+"""Batch scoring of short texts: validated records, a database, and (next) the inference worker."""
