@@ -91,6 +91,30 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from tunedd_api.backends.factory import build_backend
+    from tunedd_api.records.scoring import LLMScorer
+    from tunedd_api.records.store import RecordStore
+    from tunedd_api.records.worker import run_worker
+    from tunedd_api.resilience import Guards
+
+    settings = Settings()
+    backend = build_backend(settings)
+    backend.use_guards(Guards.from_settings(settings))  # retries, 429/Retry-After, breaker
+    try:
+        backend.prepare()
+        counts = run_worker(
+            RecordStore(args.db or settings.records_db_url),
+            LLMScorer(backend.chat_model, timeout_s=settings.llm_timeout_s),
+            model_name=backend.chat_model.model_name,
+            batch=args.batch,
+        )
+    finally:
+        backend.close()
+    print(json.dumps(counts))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command."""
     parser = argparse.ArgumentParser(prog="tunedd", description=__doc__)
@@ -105,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("file", help="a .csv, .jsonl or .json file")
     ingest.add_argument("--db", help="SQLAlchemy URL (default: RAG_RECORDS_DB_URL)")
     ingest.set_defaults(run=_ingest)
+    worker = commands.add_parser("worker", help="score and classify unprocessed records")
+    worker.add_argument("--db", help="SQLAlchemy URL (default: RAG_RECORDS_DB_URL)")
+    worker.add_argument("--batch", type=int, default=16, help="records claimed per lease")
+    worker.set_defaults(run=_worker)
     evaluate = commands.add_parser(
         "eval", help="retrieval (and with --answers, answer) quality on the labelled questions"
     )

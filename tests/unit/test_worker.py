@@ -104,3 +104,30 @@ def test_failures_are_retried_then_marked_failed(store: RecordStore) -> None:
     with store.engine.connect() as connection:
         error = connection.execute(select(jobs.c.error).where(jobs.c.record_id == "3")).scalar_one()
     assert "garbage" in error and counts["failed"] == 1
+
+
+def test_llm_scorer_validates_the_models_json(store: RecordStore) -> None:
+    from haystack.components.generators.chat import MockChatGenerator
+
+    from tunedd_api.backends.generation import ChatModel
+    from tunedd_api.records.scoring import LLMScorer
+
+    replies = {"text 1": '{"score": 0.8, "category": "positive"}', "text 2": '{"score": 7}'}
+    model = ChatModel(
+        generator=MockChatGenerator(
+            response_fn=lambda messages: replies.get(
+                messages[-1].text, '{"score": 0, "category": "neutral"}'
+            )
+        ),
+        model_name="mock",
+        context_window=4096,
+        max_answer_tokens=64,
+        timeout_s=5,
+    )
+    scorer = LLMScorer(model)
+
+    assert scorer("text 1") == Scored(0.8, "positive")
+    with pytest.raises(ValueError, match="schema"):
+        scorer("text 2")
+    counts = run_worker(store, scorer, model_name="mock", max_attempts=2)
+    assert counts["done"] == 39 and counts["failed"] == 1  # "text 2" is a poison record
