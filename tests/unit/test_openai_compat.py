@@ -85,3 +85,11 @@ def test_streaming_yields_chunks_then_citations(sdk: openai.OpenAI) -> None:
     assert text == ANSWER
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert chunks[-1].model_extra["citations"][0]["file_name"] == "volcano.pdf"
+
+
+def test_oversized_question_is_rejected_like_on_conversations(sdk: openai.OpenAI, client) -> None:
+    with pytest.raises(openai.UnprocessableEntityError):
+        sdk.chat.completions.create(
+            model="tunedd", messages=[{"role": "user", "content": "x" * 5000}]
+        )
+    assert client.app.state.tunedd.conversations.count() == 0  # the temporary one is gone

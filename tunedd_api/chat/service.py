@@ -101,10 +101,14 @@ class ChatService:
         self._locks.pop(conversation_id, None)
 
     def validate(self, conversation_id: uuid.UUID, text: str) -> str:
-        """The cleaned question; raises for a blank message or an unknown conversation."""
+        """The cleaned question; raises for a blank, oversized or control-character message, a
+        full conversation, or an unknown one."""
         question = text.strip()
         if not question:
             raise InvalidInputError("message must not be blank")
+        limit = self._settings.max_message_chars
+        if len(question) > limit:
+            raise InvalidInputError(f"message is {len(question)} characters; the limit is {limit}")
         if _CONTROL.search(question):
             raise InvalidInputError("message contains control characters")
         self._conversations.ensure_room(conversation_id, 2)  # also 404 for unknown ids

@@ -156,7 +156,6 @@ async def send_message(
     conversation_id: uuid.UUID,
     body: MessageIn,
     chat: ChatDep,
-    state: StateDep,
     accept: Annotated[str, Header()] = "application/json",
 ) -> AnswerOut | StreamingResponse:
     """Answer the message from the conversation's documents, with verified page citations.
@@ -164,11 +163,6 @@ async def send_message(
     With `"stream": true` or `Accept: text/event-stream` the answer streams as Server-Sent
     Events; the exchange is stored only once the answer is complete.
     """
-    if len(body.message) > state.settings.max_message_chars:
-        raise InvalidInputError(
-            f"message is {len(body.message)} characters; the limit is "
-            f"{state.settings.max_message_chars}"
-        )
     if not (body.stream or "text/event-stream" in accept):
         turn = await chat.send(conversation_id, body.message)
         return _answer_out(conversation_id, turn)

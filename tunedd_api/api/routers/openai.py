@@ -79,10 +79,6 @@ async def chat_completions(
     """Answer the last user message from the documents, the earlier messages as history."""
     scope = scope_from(request, state)
     messages = [IncomingMessage(role=m.role, content=m.text()) for m in request.messages]
-    if any(len(m.content) > state.settings.max_message_chars for m in messages[-1:]):
-        raise InvalidInputError(
-            f"the last message exceeds {state.settings.max_message_chars} chars"
-        )
 
     def answer(emit: Any = None) -> Any:
         return answer_with_history(
