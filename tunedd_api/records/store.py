@@ -71,12 +71,13 @@ class RecordStore:
         rows = [{**r.model_dump(), "source": source, "ingested_at": now} for r in batch]
         if not rows:
             return 0
-        statement = self._insert(records).on_conflict_do_nothing(index_elements=["id"])
+        statement = (
+            self._insert(records)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(records.c.id)  # only the rows actually inserted come back
+        )
         with self.engine.begin() as connection:
-            before = connection.execute(select(func.count()).select_from(records)).scalar_one()
-            connection.execute(statement, rows)
-            after = connection.execute(select(func.count()).select_from(records)).scalar_one()
-        return after - before
+            return len(connection.execute(statement, rows).all())
 
     def add_rejected(self, rows: list[dict]) -> None:
         """Record rejected rows with their reason (once per source line)."""
