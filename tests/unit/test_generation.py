@@ -17,8 +17,10 @@ from tunedd_api.errors import BackendUnavailableError, GenerationTimeoutError, M
 MESSAGES = [ChatMessage.from_system("Be brief."), ChatMessage.from_user("Hello?")]
 
 
-def _model(generator: Any, *, timeout_s: float = 5, max_queue: int = 8) -> ChatModel:
-    return ChatModel(
+def _model(
+    generator: Any, *, timeout_s: float = 5, max_queue: int = 8, cls: type = ChatModel
+) -> ChatModel:
+    return cls(
         generator=generator,
         model_name="fake",
         context_window=4096,
@@ -197,13 +199,7 @@ def test_backend_that_stops_by_raising_is_aborted_on_cancel() -> None:
             callback(StreamingChunk(content=piece))
             streamed.append(piece)
 
-    model = RaisingStopModel(
-        generator=FakeGenerator(stream),
-        model_name="f",
-        context_window=4096,
-        max_answer_tokens=128,
-        timeout_s=5,
-    )
+    model = _model(FakeGenerator(stream), timeout_s=5, cls=RaisingStopModel)
     generation = model.generate(MESSAGES, cancel=cancel)
     assert streamed == ["a"]  # the callback raised at "b": no more tokens were produced
     assert generation.finish_reason == "cancelled"
@@ -216,13 +212,7 @@ def test_backend_that_stops_by_raising_times_out() -> None:
             time.sleep(0.01)
             callback(StreamingChunk(content="a"))
 
-    model = RaisingStopModel(
-        generator=FakeGenerator(stream),
-        model_name="f",
-        context_window=4096,
-        max_answer_tokens=128,
-        timeout_s=0.05,
-    )
+    model = _model(FakeGenerator(stream), timeout_s=0.05, cls=RaisingStopModel)
     with pytest.raises(GenerationTimeoutError):
         model.generate(MESSAGES)
 
@@ -248,13 +238,7 @@ class SwallowingGenerator(FakeGenerator):
 
 def test_stop_by_raising_survives_a_generator_that_swallows_callback_errors() -> None:
     generator = SwallowingGenerator()
-    model = RaisingStopModel(
-        generator=generator,
-        model_name="f",
-        context_window=4096,
-        max_answer_tokens=128,
-        timeout_s=0.05,
-    )
+    model = _model(generator, timeout_s=0.05, cls=RaisingStopModel)
     with pytest.raises(GenerationTimeoutError):
         model.generate(MESSAGES, json_schema={"type": "object"})
     assert generator.produced < generator.tokens  # aborted, not run to the end
