@@ -1,4 +1,5 @@
-"""`tunedd` command line: serve the API, or index the data folder and exit."""
+"""`tunedd` command line: serve the API, index the data folder, evaluate, and the batch
+scoring commands (db, ingest, worker, quality, spot-check)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 
 from tunedd_api.observability.logging import configure_logging
+from tunedd_api.records.commands import add_commands as add_records_commands
 from tunedd_api.settings import Settings
 
 
@@ -77,44 +79,6 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from tunedd_api.records.ingest import ingest_file
-    from tunedd_api.records.store import RecordStore
-
-    url = args.db or Settings().records_db_url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    report = ingest_file(Path(args.file), RecordStore(url))
-    print(json.dumps(report.__dict__))
-    return 0
-
-
-def _worker(args: argparse.Namespace) -> int:
-    from tunedd_api.backends.factory import build_backend
-    from tunedd_api.records.scoring import LLMScorer
-    from tunedd_api.records.store import RecordStore
-    from tunedd_api.records.worker import run_worker
-    from tunedd_api.resilience import Guards
-
-    settings = Settings()
-    backend = build_backend(settings)
-    backend.use_guards(Guards.from_settings(settings))  # retries, 429/Retry-After, breaker
-    try:
-        backend.prepare()
-        counts = run_worker(
-            RecordStore(args.db or settings.records_db_url),
-            LLMScorer(backend.chat_model, timeout_s=settings.llm_timeout_s),
-            model_name=backend.chat_model.model_name,
-            batch=args.batch,
-        )
-    finally:
-        backend.close()
-    print(json.dumps(counts))
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command."""
     parser = argparse.ArgumentParser(prog="tunedd", description=__doc__)
@@ -125,14 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     index = commands.add_parser("index", help="index the data folder, print a report, exit")
     index.set_defaults(run=_index)
-    ingest = commands.add_parser("ingest", help="validate and store records from CSV/JSON(L)")
-    ingest.add_argument("file", help="a .csv, .jsonl or .json file")
-    ingest.add_argument("--db", help="SQLAlchemy URL (default: RAG_RECORDS_DB_URL)")
-    ingest.set_defaults(run=_ingest)
-    worker = commands.add_parser("worker", help="score and classify unprocessed records")
-    worker.add_argument("--db", help="SQLAlchemy URL (default: RAG_RECORDS_DB_URL)")
-    worker.add_argument("--batch", type=int, default=16, help="records claimed per lease")
-    worker.set_defaults(run=_worker)
     evaluate = commands.add_parser(
         "eval", help="retrieval (and with --answers, answer) quality on the labelled questions"
     )
@@ -144,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "--min-page-recall", type=float, help="exit 1 if page-level recall@5 is below this"
     )
     evaluate.set_defaults(run=_eval)
+    add_records_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)

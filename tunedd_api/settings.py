@@ -7,11 +7,12 @@ and the Weaviate + Ollama stack is ``RAG_BACKEND``.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -180,6 +181,54 @@ class Settings(BaseSettings):
         "sqlite:///.tunedd/records.db",
         description="SQLAlchemy URL of the records database (e.g. postgresql+psycopg://...).",
     )
+    records_categories: list[str] = Field(
+        [
+            "personal",
+            "work_school",
+            "technology",
+            "entertainment",
+            "sports",
+            "politics_news",
+            "health",
+            "weather",
+            "travel",
+            "food",
+            "other",
+        ],
+        min_length=2,
+        max_length=50,
+        description="Category scheme the worker classifies into (JSON list of names; one or "
+        "more per record). Changing it changes the stored prompt version.",
+    )
+    records_max_categories: int = Field(
+        3, ge=1, le=10, description="Most categories the model may give one record."
+    )
+    records_batch_size: int = Field(
+        16, ge=1, le=1000, description="Records a worker claims per lease."
+    )
+    records_lease_s: float = Field(
+        300.0,
+        gt=0,
+        description="Lease on claimed records; renewed after each record, reclaimable by other "
+        "workers once it expires (a killed worker's records).",
+    )
+    records_max_attempts: int = Field(
+        3, ge=1, le=20, description="Failed attempts after which a record is marked failed."
+    )
+    records_timeout_s: float = Field(
+        60.0, gt=0, description="Time limit of one scoring call to the LLM."
+    )
+
+    @field_validator("records_categories")
+    @classmethod
+    def _category_names(cls, names: list[str]) -> list[str]:
+        cleaned = [name.strip().lower() for name in names]
+        bad = [name for name in cleaned if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name)]
+        if bad:
+            raise ValueError(f"category names must be snake_case identifiers: {bad}")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("category names must be unique")
+        return cleaned
 
     # --- resilience -----------------------------------------------------------------------
     retry_attempts: int = Field(

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from tunedd_api.records.ingest import ingest_file
 from tunedd_api.records.model import TextRecord, parse_timestamp
 from tunedd_api.records.readers import read_rows
+from tunedd_api.records.queries import RecordFilter, list_records
 from tunedd_api.records.store import RecordStore
 
 SENTIMENT140 = (
@@ -23,8 +24,10 @@ SENTIMENT140 = (
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> RecordStore:
-    return RecordStore(f"sqlite:///{tmp_path / 'records.db'}")
+def store(db_url: str) -> RecordStore:
+    store = RecordStore(db_url)
+    yield store
+    store.close()
 
 
 def test_timestamps_need_a_timezone_and_become_utc() -> None:
@@ -44,6 +47,10 @@ def test_sentiment140_layout_is_read_and_bad_rows_are_kept_with_reasons(tmp_path
     assert (report.read, report.inserted, report.rejected) == (4, 2, 2)
     reasons = {row["line"]: row["reason"] for row in store.rejected()}
     assert reasons[3].startswith("id:") and reasons[4].startswith("created_at:")
+    labels = {row["id"]: row["label"] for row in list_records(store, RecordFilter())}
+    assert labels == {"1467810369": "negative", "1467822272": "positive"}  # targets 0 and 4
+    raw = json.loads(store.rejected()[0]["raw"])
+    assert raw["text"] == "bad id"  # the raw row is kept for inspection
 
 
 def test_reingesting_the_same_file_inserts_nothing_twice(tmp_path, store) -> None:
@@ -88,3 +95,36 @@ def test_json_arrays_are_decoded_incrementally(tmp_path: Path) -> None:
 
     assert first.fields["id"] == "0"
     assert sum(1 for _ in rows) == 399
+
+
+def test_migrations_build_exactly_the_schema_the_code_uses(store: RecordStore) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from tunedd_api.records import migrate
+    from tunedd_api.records.schema import metadata
+
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    migrate.upgrade(store.engine)  # idempotent
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+
+
+def test_new_records_are_queued_in_the_same_transaction(store: RecordStore) -> None:
+    from sqlalchemy import select
+
+    from tunedd_api.records.schema import jobs
+
+    now = "2024-01-01T00:00:00Z"
+    store.add_records([TextRecord(id="a1", author_id="u", created_at=now, text="hi")], "s")
+    with store.engine.connect() as connection:
+        queued = connection.execute(select(jobs.c.record_id, jobs.c.status)).all()
+    assert [tuple(row) for row in queued] == [("a1", "pending")]
+
+
+def test_an_unreachable_database_is_a_clear_backend_error() -> None:
+    from tunedd_api.errors import BackendUnavailableError
+
+    with pytest.raises(BackendUnavailableError, match="records database unavailable"):
+        RecordStore("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")

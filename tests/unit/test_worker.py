@@ -1,8 +1,12 @@
-"""The inference worker on SQLite: everything processed once, racing workers, expired leases,
-retries and poison records."""
+"""The inference worker on SQLite and PostgreSQL: everything processed once, racing workers
+(threads and processes), a killed worker's lease reclaimed, retries and poison records."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -13,19 +17,31 @@ import pytest
 from sqlalchemy import select
 
 from tunedd_api.records.model import TextRecord
+from tunedd_api.records.schema import categories, jobs
+from tunedd_api.records.scoring import Scored
 from tunedd_api.records.store import RecordStore
-from tunedd_api.records.worker import Scored, claim, enqueue_new, jobs, run_worker
+from tunedd_api.records.worker import Worker
+
+TESTS = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> RecordStore:
-    store = RecordStore(f"sqlite:///{tmp_path / 'records.db'}")
+def store(db_url: str) -> RecordStore:
+    store = RecordStore(db_url)
     now = datetime(2024, 1, 1, tzinfo=timezone.utc)
     store.add_records(
-        [TextRecord(id=str(i), author_id="a", created_at=now, text=f"text {i}") for i in range(40)],
+        [
+            TextRecord(id=f"{i:03d}", author_id="a", created_at=now, text=f"text {i}")
+            for i in range(40)
+        ],
         "test",
     )
-    return store
+    yield store
+    store.close()
+
+
+def worker(store: RecordStore, scorer, **options) -> Worker:
+    return Worker(store=store, scorer=scorer, model_name="fake", prompt_version="v", **options)
 
 
 def statuses(store: RecordStore) -> Counter:
@@ -33,21 +49,29 @@ def statuses(store: RecordStore) -> Counter:
         return Counter(row.status for row in connection.execute(select(jobs.c.status)))
 
 
-def test_every_record_is_scored_once(store: RecordStore) -> None:
+def test_every_record_is_scored_once_with_its_categories(store: RecordStore) -> None:
     seen: Counter = Counter()
 
     def scorer(text: str) -> Scored:
         seen[text] += 1
-        return Scored(score=0.5, category="positive")
+        return Scored(score=0.5, categories=("sports", "health"))
 
-    counts = run_worker(store, scorer, model_name="fake", batch=7)
+    report = worker(store, scorer, batch=7).run()
 
-    assert counts["done"] == 40 and set(seen.values()) == {1}
+    assert report.done == 40 and set(seen.values()) == {1}
     assert statuses(store) == Counter({"done": 40})
-    assert run_worker(store, scorer, model_name="fake")["done"] == 0  # nothing left
+    with store.engine.connect() as connection:
+        row = connection.execute(select(jobs).where(jobs.c.record_id == "003")).one()
+        stored = connection.execute(
+            select(categories.c.category).where(categories.c.record_id == "003")
+        )
+        assert sorted(stored.scalars()) == ["health", "sports"]
+    assert (row.sentiment, row.model, row.prompt_version) == ("positive", "fake", "v")
+    assert row.processed_at is not None and row.lease_owner is None
+    assert worker(store, scorer).run().done == 0  # nothing left
 
 
-def test_racing_workers_never_process_a_record_twice(store: RecordStore) -> None:
+def test_racing_worker_threads_never_process_a_record_twice(store: RecordStore) -> None:
     seen: Counter = Counter()
     lock = threading.Lock()
 
@@ -55,35 +79,109 @@ def test_racing_workers_never_process_a_record_twice(store: RecordStore) -> None
         time.sleep(0.002)
         with lock:
             seen[text] += 1
-        return Scored(score=0.0, category="neutral")
+        return Scored(score=0.0, categories=("other",))
 
-    enqueue_new(store)
-    workers = [
-        threading.Thread(
-            target=run_worker, args=(store, scorer), kwargs={"model_name": "f", "batch": 3}
-        )
-        for _ in range(4)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
+    threads = [threading.Thread(target=worker(store, scorer, batch=3).run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
 
     assert len(seen) == 40 and set(seen.values()) == {1}
     assert statuses(store) == Counter({"done": 40})
 
 
-def test_a_killed_workers_lease_expires_and_is_reclaimed(store: RecordStore) -> None:
-    enqueue_new(store)
-    taken = claim(store, "dead-worker", batch=5, lease_s=0.05)  # then it "dies"
-    assert len(taken) == 5
-    assert len(claim(store, "other", batch=40, lease_s=60)) == 35  # leased ones not offered
-    time.sleep(0.1)
+def _spawn(db_url: str, owner: str, log: Path, pause: float, lease: float, batch: int):
+    return subprocess.Popen(
+        [sys.executable, str(TESTS / "worker_process.py"), db_url, owner, str(log)]
+        + [str(pause), str(lease), str(batch)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(TESTS.parent)},
+    )
 
-    counts = run_worker(store, lambda t: Scored(1.0, "positive"), model_name="f")
 
-    assert counts["done"] == 5  # the expired leases came back
-    assert run_worker(store, lambda t: Scored(1.0, "positive"), model_name="f")["done"] == 0
+def _log(path: Path) -> list[tuple[str, str]]:
+    if not path.exists():
+        return []
+    return [tuple(line.split("\t")) for line in path.read_text().splitlines()]
+
+
+def test_two_worker_processes_racing_on_one_table_process_each_record_once(
+    store: RecordStore, db_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "calls.log"
+    processes = [_spawn(db_url, f"w{n}", log, 0.01, 60, 4) for n in range(2)]
+    for process in processes:
+        assert process.wait(timeout=120) == 0
+
+    calls = _log(log)
+    assert Counter(text for _, text in calls) == Counter({f"text {i}": 1 for i in range(40)})
+    assert {owner for owner, _ in calls} == {"w0", "w1"}  # both really worked
+    with store.engine.connect() as connection:
+        stored_by = Counter(connection.execute(select(jobs.c.processed_by)).scalars())
+    assert stored_by == Counter(owner for owner, _ in calls)
+
+
+def test_a_killed_worker_process_loses_nothing_and_its_lease_is_reclaimed(
+    store: RecordStore, db_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "calls.log"
+    dead = _spawn(db_url, "dead", log, 0.2, 1.5, 10)
+    deadline = time.monotonic() + 60
+    while len(_log(log)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    dead.send_signal(signal.SIGKILL)  # mid-batch: it holds a lease on ~7 unfinished records
+    dead.wait(timeout=10)
+    started_by_dead = [text for owner, text in _log(log) if owner == "dead"]
+    with store.engine.connect() as connection:
+        held = connection.execute(
+            select(jobs.c.record_id).where(jobs.c.lease_owner == "dead", jobs.c.status == "leased")
+        ).all()
+    assert 0 < len(held) < 10
+
+    seen: Counter = Counter()
+
+    def scorer(text: str) -> Scored:
+        seen[text] += 1
+        return Scored(score=-0.5, categories=("other",))
+
+    survivor = worker(store, scorer, batch=10)
+    first = survivor.run()  # the dead worker's lease has not expired yet: its records wait
+    assert first.done == 40 - 10
+    time.sleep(1.6)
+    second = survivor.run()
+
+    assert second.done == len(held)
+    assert statuses(store) == Counter({"done": 40})
+    with store.engine.connect() as connection:
+        stored_by = Counter(connection.execute(select(jobs.c.processed_by)).scalars())
+    assert stored_by[survivor.owner] == 40 - stored_by["dead"]
+    # Only the record the dead worker was scoring when killed is scored twice (never stored twice).
+    twice = [text for text in started_by_dead if seen[text]]
+    assert len(twice) <= 1
+
+
+def test_the_lease_is_renewed_so_a_slow_batch_is_not_stolen(store: RecordStore) -> None:
+    seen: Counter = Counter()
+    lock = threading.Lock()
+
+    def slow(text: str) -> Scored:
+        time.sleep(0.15)
+        with lock:
+            seen[text] += 1
+        return Scored(score=0.0, categories=("other",))
+
+    # Batch of 8 takes ~1.2 s, the lease is 0.5 s: only renewal keeps the rest of the batch.
+    slow_worker = worker(store, slow, batch=8, lease_s=0.5)
+    thief = worker(store, slow, batch=40, lease_s=60)
+    runner = threading.Thread(target=slow_worker.run)
+    runner.start()
+    time.sleep(0.05)
+    thief_report = thief.run()
+    runner.join(timeout=120)
+
+    assert set(seen.values()) == {1} and len(seen) == 40
+    assert thief_report.lost_lease == 0
 
 
 def test_failures_are_retried_then_marked_failed(store: RecordStore) -> None:
@@ -95,39 +193,39 @@ def test_failures_are_retried_then_marked_failed(store: RecordStore) -> None:
             raise ValueError("model returned garbage")
         if text == "text 4" and calls[text] == 1:
             raise TimeoutError("slow")
-        return Scored(score=-0.5, category="negative")
+        return Scored(score=-0.5, categories=("other",))
 
-    counts = run_worker(store, scorer, model_name="f", max_attempts=3)
+    report = worker(store, scorer, max_attempts=3).run()
 
     assert calls["text 3"] == 3 and calls["text 4"] == 2
     assert statuses(store) == Counter({"done": 39, "failed": 1})
     with store.engine.connect() as connection:
-        error = connection.execute(select(jobs.c.error).where(jobs.c.record_id == "3")).scalar_one()
-    assert "garbage" in error and counts["failed"] == 1
+        row = connection.execute(select(jobs).where(jobs.c.record_id == "003")).one()
+    assert "garbage" in row.error and row.attempts == 3 and report.failed == 1
 
 
-def test_llm_scorer_validates_the_models_json(store: RecordStore) -> None:
-    from haystack.components.generators.chat import MockChatGenerator
+def test_a_stop_request_hands_the_rest_of_the_batch_back(store: RecordStore) -> None:
+    stop = threading.Event()
+    done: list[str] = []
 
-    from tunedd_api.backends.generation import ChatModel
-    from tunedd_api.records.scoring import LLMScorer
+    def scorer(text: str) -> Scored:
+        done.append(text)
+        if len(done) == 2:
+            stop.set()  # e.g. SIGTERM while the second record is scored
+        return Scored(score=0.25, categories=("other",))
 
-    replies = {"text 1": '{"score": 0.8, "category": "positive"}', "text 2": '{"score": 7}'}
-    model = ChatModel(
-        generator=MockChatGenerator(
-            response_fn=lambda messages: replies.get(
-                messages[-1].text, '{"score": 0, "category": "neutral"}'
-            )
-        ),
-        model_name="mock",
-        context_window=4096,
-        max_answer_tokens=64,
-        timeout_s=5,
-    )
-    scorer = LLMScorer(model)
+    report = worker(store, scorer, batch=10).run(stop=stop)
 
-    assert scorer("text 1") == Scored(0.8, "positive")
-    with pytest.raises(ValueError, match="schema"):
-        scorer("text 2")
-    counts = run_worker(store, scorer, model_name="mock", max_attempts=2)
-    assert counts["done"] == 39 and counts["failed"] == 1  # "text 2" is a poison record
+    assert (report.done, report.released) == (2, 8)
+    assert statuses(store) == Counter({"done": 2, "pending": 38})
+    with store.engine.connect() as connection:
+        attempts = set(
+            connection.execute(select(jobs.c.attempts).where(jobs.c.status == "pending")).scalars()
+        )
+    assert attempts == {0}  # a handed-back claim is not counted as a failed attempt
+
+
+def test_records_loaded_by_other_tools_are_queued(store: RecordStore) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(jobs.delete().where(jobs.c.record_id.in_(["000", "001"])))
+    assert worker(store, lambda text: Scored(0.0, ("other",))).run().done == 40

@@ -62,3 +62,5 @@ def configure_logging(level: str, fmt: str = "json") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # Alembic narrates every migration context at INFO; tunedd logs the revision itself.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

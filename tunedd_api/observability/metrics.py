@@ -77,6 +77,33 @@ INDEXING_PENDING = Gauge(
     registry=REGISTRY,
 )
 CONVERSATIONS = Gauge("tunedd_conversations", "Conversations held in memory.", registry=REGISTRY)
+RECORDS_INGESTED = Counter(
+    "tunedd_records_ingested_total",
+    "Rows read by `tunedd ingest`, by outcome (inserted, duplicate, rejected).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RECORDS_CLAIMED = Counter(
+    "tunedd_records_claimed_total", "Records leased by this worker.", registry=REGISTRY
+)
+RECORDS_PROCESSED = Counter(
+    "tunedd_records_processed_total",
+    "Records finished by this worker, by outcome (done, retried, failed, lost_lease).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RECORD_SCORING_SECONDS = Histogram(
+    "tunedd_record_scoring_seconds",
+    "One successful scoring call (LLM, retries included).",
+    buckets=_SLOW,
+    registry=REGISTRY,
+)
+RECORDS_BY_STATUS = Gauge(
+    "tunedd_records",
+    "Records in the records database by job status (read from the database at scrape time).",
+    ["status"],
+    registry=REGISTRY,
+)
 
 _STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 

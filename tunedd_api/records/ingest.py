@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from tunedd_api.observability.metrics import RECORDS_INGESTED
 from tunedd_api.records.model import TextRecord
 from tunedd_api.records.readers import read_rows
 from tunedd_api.records.store import RecordStore
@@ -56,4 +57,7 @@ def ingest_file(path: Path, store: RecordStore, *, batch_size: int = BATCH) -> I
         if len(valid) + len(rejected) >= batch_size:
             flush()
     flush()
+    RECORDS_INGESTED.labels(outcome="inserted").inc(report.inserted)
+    RECORDS_INGESTED.labels(outcome="duplicate").inc(report.duplicates)
+    RECORDS_INGESTED.labels(outcome="rejected").inc(report.rejected)
     return report

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Zone abbreviations of the Sentiment140 dump ("Mon Apr 06 22:19:45 PDT 2009").
+#: Sentiment140 targets and common spellings, mapped to tunedd's sentiment classes.
+_LABELS = {"0": "negative", "2": "neutral", "4": "positive", "neg": "negative", "pos": "positive"}
 _ZONES = {"UTC": 0, "GMT": 0, "PDT": -7, "PST": -8, "EDT": -4, "EST": -5, "CDT": -5, "CST": -6}
 
 
@@ -19,6 +21,16 @@ class TextRecord(BaseModel):
     author_id: str = Field(min_length=1, max_length=64)
     created_at: datetime
     text: str = Field(min_length=1, max_length=4000)
+    #: The dataset's own sentiment label, if any (Sentiment140: 0/2/4); for quality checks only.
+    label: str | None = Field(None, max_length=32)
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _label(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip().lower()
+        return _LABELS.get(text, text)
 
     @field_validator("created_at", mode="before")
     @classmethod

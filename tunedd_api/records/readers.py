@@ -25,9 +25,12 @@ _ALIASES = {
     "text": "text",
     "tweet": "text",
     "content": "text",
+    "label": "label",
+    "target": "label",
+    "sentiment": "label",
 }
 #: Sentiment140: target, id, date, flag, user, text (no header, Latin-1).
-_SENTIMENT140 = ["target", "id", "created_at", "flag", "author_id", "text"]
+_SENTIMENT140 = ["label", "id", "created_at", "flag", "author_id", "text"]
 _CHUNK = 1 << 16
 
 

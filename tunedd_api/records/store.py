@@ -1,101 +1,124 @@
 """The records database (SQLAlchemy Core): SQLite by default, PostgreSQL by URL.
 
 Inserts are idempotent (``ON CONFLICT DO NOTHING`` on the record id), so re-ingesting a file
-adds nothing twice; rejected rows are kept with their reason, never dropped silently.
+adds nothing twice; each new record gets its pending job in the same transaction, so a record
+is never stored without being queued. Rejected rows are kept with their reason.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    func,
-    select,
-)
+from sqlalchemy import Engine, create_engine, event, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 
+from tunedd_api.errors import BackendUnavailableError
+from tunedd_api.records import migrate
 from tunedd_api.records.model import TextRecord
+from tunedd_api.records.schema import jobs, records, rejected_rows
 
-metadata = MetaData()
+#: Seconds a SQLite writer waits for another process's write lock before failing.
+_SQLITE_BUSY_S = 60
 
-records = Table(
-    "records",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("author_id", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("source", String(512), nullable=False),
-    Column("ingested_at", DateTime(timezone=True), nullable=False),
-)
 
-rejected_rows = Table(
-    "rejected_rows",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(512), nullable=False),
-    Column("line", Integer, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("raw", Text, nullable=False),
-    UniqueConstraint("source", "line", name="uq_rejected_source_line"),
-)
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and a busy timeout so several workers can share it."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_S * 1000}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
 
 
 class RecordStore:
-    """Writes and reads records through one SQLAlchemy engine."""
+    """Writes records through one SQLAlchemy engine; migrates the database on open."""
 
-    def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, future=True)
-        metadata.create_all(self.engine)
+    def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
+        self.engine: Engine = open_engine(url)
+        if migrate_schema:
+            try:
+                migrate.upgrade(self.engine)
+            except OperationalError as error:
+                raise BackendUnavailableError(
+                    f"records database unavailable ({self.engine.url!r}): {error.orig}"
+                ) from error
 
-    def _insert(self, table: Table):
-        dialect = self.engine.dialect.name
-        builder = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        return builder(table)
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def insert(self, table):
+        """The dialect's INSERT, which supports ``ON CONFLICT DO NOTHING``."""
+        return (postgresql_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     def add_records(self, batch: Iterable[TextRecord], source: str) -> int:
-        """Insert new records; returns how many were new."""
+        """Insert new records and queue them; returns how many were new."""
         now = datetime.now(timezone.utc)
         rows = [{**r.model_dump(), "source": source, "ingested_at": now} for r in batch]
         if not rows:
             return 0
         statement = (
-            self._insert(records)
+            self.insert(records)
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(records.c.id)  # only the rows actually inserted come back
         )
         with self.engine.begin() as connection:
-            return len(connection.execute(statement, rows).all())
+            new_ids = [row.id for row in connection.execute(statement, rows)]
+            if new_ids:
+                connection.execute(
+                    self.insert(jobs).on_conflict_do_nothing(index_elements=["record_id"]),
+                    [{"record_id": i, "status": "pending", "attempts": 0} for i in new_ids],
+                )
+        return len(new_ids)
 
     def add_rejected(self, rows: list[dict]) -> None:
         """Record rejected rows with their reason (once per source line)."""
         if not rows:
             return
-        statement = self._insert(rejected_rows).on_conflict_do_nothing(
+        statement = self.insert(rejected_rows).on_conflict_do_nothing(
             index_elements=["source", "line"]
         )
         with self.engine.begin() as connection:
             connection.execute(statement, rows)
+
+    def enqueue_missing(self) -> int:
+        """Queue every record without a job (e.g. rows loaded by other tools); returns how many."""
+        missing = select(records.c.id, literal("pending"), literal(0)).where(
+            ~select(jobs.c.record_id).where(jobs.c.record_id == records.c.id).exists()
+        )
+        statement = (
+            self.insert(jobs)
+            .from_select(["record_id", "status", "attempts"], missing)
+            .on_conflict_do_nothing(index_elements=["record_id"])
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount or 0
 
     def count(self) -> int:
         """Records stored."""
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(records)).scalar_one()
 
-    def rejected(self) -> list[dict]:
-        """Every rejected row, oldest first."""
+    def rejected(self, limit: int | None = None) -> list[dict]:
+        """Rejected rows, oldest first."""
+        query = select(rejected_rows).order_by(rejected_rows.c.id).limit(limit)
         with self.engine.connect() as connection:
-            result = connection.execute(select(rejected_rows).order_by(rejected_rows.c.id))
-            return [dict(row._mapping) for row in result]
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()

@@ -1,167 +1,239 @@
 """The inference worker: claims unprocessed records with a lease, scores and classifies them.
 
-Claiming is one atomic statement (``UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP
-LOCKED]) RETURNING``), so several workers never take the same record; a lease that expires
-(worker killed) makes the record claimable again. Results are written with the lease check in
-the same transaction, so a record is stored once. After ``max_attempts`` failures a record is
-marked failed with its last error (poison record) instead of being retried forever.
+Claiming is one atomic statement (``UPDATE … WHERE record_id IN (SELECT … LIMIT n [FOR UPDATE
+SKIP LOCKED]) RETURNING``), so several workers never take the same record. The lease is renewed
+after every record; one that expires (worker killed) makes its records claimable again. A
+result is written together with the lease check in one transaction, so it is stored once, by
+the lease holder. After ``max_attempts`` failures a record is marked failed with its last error
+(poison record). On a stop request the worker finishes the current record and hands the rest
+of its batch back.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import Column, DateTime, Float, Integer, String, Table, Text, and_, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
-from tunedd_api.records.store import RecordStore, metadata, records
+from tunedd_api.observability.metrics import (
+    RECORD_SCORING_SECONDS,
+    RECORDS_CLAIMED,
+    RECORDS_PROCESSED,
+)
+from tunedd_api.records.schema import categories, jobs, records
+from tunedd_api.records.scoring import Scored
+from tunedd_api.records.store import RecordStore
 
 logger = logging.getLogger(__name__)
-
-PROMPT_VERSION = "score-v1"
-CATEGORIES = ("positive", "neutral", "negative")
-
-jobs = Table(
-    "record_jobs",
-    metadata,
-    Column("record_id", String(64), primary_key=True),
-    Column("status", String(16), nullable=False),  # pending | leased | done | failed
-    Column("lease_owner", String(64)),
-    Column("lease_until", DateTime(timezone=True)),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("error", Text),
-    Column("score", Float),
-    Column("category", String(32)),
-    Column("model", String(128)),
-    Column("prompt_version", String(32)),
-    Column("processed_at", DateTime(timezone=True)),
-)
-
-
-@dataclass(frozen=True)
-class Scored:
-    """A model's judgement of one text."""
-
-    score: float
-    category: str
-
 
 Scorer = Callable[[str], Scored]
 
 
-def enqueue_new(store: RecordStore) -> int:
-    """Create a pending job for every record without one; returns how many."""
-    jobs.create(store.engine, checkfirst=True)
-    missing = select(records.c.id).where(~records.c.id.in_(select(jobs.c.record_id)))
-    with store.engine.begin() as connection:
-        ids = [row.id for row in connection.execute(missing)]
-        if ids:
-            connection.execute(
-                jobs.insert(), [{"record_id": i, "status": "pending", "attempts": 0} for i in ids]
-            )
-    return len(ids)
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
-def claim(store: RecordStore, owner: str, batch: int, lease_s: float) -> list[tuple[str, str]]:
-    """Atomically lease up to ``batch`` claimable records: (id, text) pairs."""
-    now = datetime.now(timezone.utc)
-    claimable = (
-        select(jobs.c.record_id)
-        .where(
-            or_(
-                jobs.c.status == "pending",
-                and_(jobs.c.status == "leased", jobs.c.lease_until < now),
-            )
-        )
-        .order_by(jobs.c.record_id)
-        .limit(batch)
-    )
-    if store.engine.dialect.name == "postgresql":
-        claimable = claimable.with_for_update(skip_locked=True)
-    statement = (
-        jobs.update()
-        .where(jobs.c.record_id.in_(claimable.scalar_subquery()))
-        .values(
-            status="leased",
-            lease_owner=owner,
-            lease_until=now + timedelta(seconds=lease_s),
-            attempts=jobs.c.attempts + 1,
-        )
-        .returning(jobs.c.record_id)
-    )
-    with store.engine.begin() as connection:
-        ids = [row.record_id for row in connection.execute(statement)]
-        if not ids:
-            return []
-        texts = connection.execute(
-            select(records.c.id, records.c.text).where(records.c.id.in_(ids))
-        )
-        return sorted((row.id, row.text) for row in texts)
+@dataclass
+class WorkerReport:
+    """What one worker run did."""
+
+    done: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost_lease: int = 0
+    released: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        """JSON-ready counts, with the throughput."""
+        rate = self.done / self.seconds if self.seconds else 0.0
+        return {**asdict(self), "seconds": round(self.seconds, 2), "records_per_s": round(rate, 3)}
 
 
-def _finish(store: RecordStore, owner: str, record_id: str, values: dict) -> bool:
-    """Write a result only while this worker still holds the lease."""
-    with store.engine.begin() as connection:
-        result = connection.execute(
-            jobs.update()
+@dataclass
+class Worker:
+    """One worker process's loop over the shared queue."""
+
+    store: RecordStore
+    scorer: Scorer
+    model_name: str
+    prompt_version: str
+    batch: int = 16
+    lease_s: float = 300.0
+    max_attempts: int = 3
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def open_count(self) -> int:
+        """Records still to do (pending or leased)."""
+        query = select(func.count()).where(jobs.c.status.in_(("pending", "leased")))
+        with self.store.engine.connect() as connection:
+            return connection.execute(query).scalar_one()
+
+    def claim(self) -> list[tuple[str, str]]:
+        """Atomically lease up to ``batch`` claimable records: (id, text) pairs."""
+        now = _now()
+        claimable = (
+            select(jobs.c.record_id)
             .where(
-                and_(
-                    jobs.c.record_id == record_id,
-                    jobs.c.lease_owner == owner,
-                    jobs.c.status == "leased",
+                or_(
+                    jobs.c.status == "pending",
+                    and_(jobs.c.status == "leased", jobs.c.lease_until < now),
                 )
             )
-            .values(**values)
+            .order_by(jobs.c.record_id)
+            .limit(self.batch)
         )
-        return result.rowcount == 1
+        if self.store.dialect == "postgresql":
+            claimable = claimable.with_for_update(skip_locked=True)
+        statement = (
+            jobs.update()
+            .where(jobs.c.record_id.in_(claimable.scalar_subquery()))
+            .values(
+                status="leased",
+                lease_owner=self.owner,
+                lease_until=now + timedelta(seconds=self.lease_s),
+                attempts=jobs.c.attempts + 1,
+                started_at=now,
+            )
+            .returning(jobs.c.record_id)
+        )
+        with self.store.engine.begin() as connection:
+            ids = [row.record_id for row in connection.execute(statement)]
+            if not ids:
+                return []
+            texts = connection.execute(
+                select(records.c.id, records.c.text).where(records.c.id.in_(ids))
+            )
+            claimed = sorted((row.id, row.text) for row in texts)
+        RECORDS_CLAIMED.inc(len(claimed))
+        return claimed
 
+    def _held(self, record_ids: list[str]):
+        return and_(
+            jobs.c.record_id.in_(record_ids),
+            jobs.c.lease_owner == self.owner,
+            jobs.c.status == "leased",
+        )
 
-def run_worker(
-    store: RecordStore,
-    scorer: Scorer,
-    *,
-    model_name: str,
-    batch: int = 16,
-    lease_s: float = 300.0,
-    max_attempts: int = 3,
-    owner: str | None = None,
-) -> dict[str, int]:
-    """Process until nothing is claimable; returns counts."""
-    owner = owner or uuid.uuid4().hex
-    counts = {"done": 0, "retried": 0, "failed": 0, "lost_lease": 0}
-    enqueue_new(store)
-    while claimed := claim(store, owner, batch, lease_s):
-        for record_id, text in claimed:
-            try:
-                scored = scorer(text)
-                values = {
-                    "status": "done",
-                    "score": scored.score,
-                    "category": scored.category,
-                    "model": model_name,
-                    "prompt_version": PROMPT_VERSION,
-                    "processed_at": datetime.now(timezone.utc),
-                    "error": None,
-                    "lease_owner": None,
-                    "lease_until": None,
-                }
-                outcome = "done"
-            except Exception as error:  # one bad record must not stop the batch
-                with store.engine.connect() as connection:
-                    attempts = connection.execute(
-                        select(jobs.c.attempts).where(jobs.c.record_id == record_id)
-                    ).scalar_one()
-                poison = attempts >= max_attempts
-                values = {
-                    "status": "failed" if poison else "pending",
-                    "error": str(error)[:1000],
-                    "lease_owner": None,
-                    "lease_until": None,
-                }
-                outcome = "failed" if poison else "retried"
-                logger.warning("Record %s failed (attempt %d): %s", record_id, attempts, error)
-            counts[outcome if _finish(store, owner, record_id, values) else "lost_lease"] += 1
-    return counts
+    def _finish(self, record_id: str, values: dict, scored: Scored | None) -> bool:
+        """Write a result (and its categories) only while this worker holds the lease."""
+        release = {"lease_owner": None, "lease_until": None}
+        with self.store.engine.begin() as connection:
+            result = connection.execute(
+                jobs.update().where(self._held([record_id])).values(**values, **release)
+            )
+            if result.rowcount != 1:
+                return False
+            if scored is not None:
+                connection.execute(delete(categories).where(categories.c.record_id == record_id))
+                connection.execute(
+                    categories.insert(),
+                    [{"record_id": record_id, "category": c} for c in scored.categories],
+                )
+        return True
+
+    def _renew(self, record_ids: list[str]) -> None:
+        if record_ids:
+            until = _now() + timedelta(seconds=self.lease_s)
+            with self.store.engine.begin() as connection:
+                connection.execute(
+                    jobs.update().where(self._held(record_ids)).values(lease_until=until)
+                )
+
+    def _release(self, record_ids: list[str]) -> int:
+        """Hand unstarted records back (a stop request); the claim's attempt is not counted."""
+        if not record_ids:
+            return 0
+        with self.store.engine.begin() as connection:
+            return connection.execute(
+                jobs.update()
+                .where(self._held(record_ids))
+                .values(
+                    status="pending",
+                    lease_owner=None,
+                    lease_until=None,
+                    attempts=jobs.c.attempts - 1,
+                )
+            ).rowcount
+
+    def _process(self, record_id: str, text: str) -> str:
+        started = time.perf_counter()
+        try:
+            scored = self.scorer(text)
+        except Exception as error:  # one bad record must not stop the batch
+            with self.store.engine.connect() as connection:
+                attempts = connection.execute(
+                    select(jobs.c.attempts).where(jobs.c.record_id == record_id)
+                ).scalar_one()
+            poison = attempts >= self.max_attempts
+            values = {"status": "failed" if poison else "pending", "error": str(error)[:1000]}
+            outcome = "failed" if poison else "retried"
+            logger.warning(
+                "Record %s failed (attempt %d of %d): %s",
+                record_id,
+                attempts,
+                self.max_attempts,
+                error,
+            )
+            scored = None
+        else:
+            RECORD_SCORING_SECONDS.observe(time.perf_counter() - started)
+            values = {
+                "status": "done",
+                "score": scored.score,
+                "sentiment": scored.sentiment,
+                "model": self.model_name,
+                "prompt_version": self.prompt_version,
+                "processed_at": _now(),
+                "processed_by": self.owner,
+                "error": None,
+            }
+            outcome = "done"
+        if not self._finish(record_id, values, scored):
+            outcome = "lost_lease"
+            logger.warning("Lease on record %s expired before its result was written", record_id)
+        RECORDS_PROCESSED.labels(outcome=outcome).inc()
+        return outcome
+
+    def run(
+        self,
+        *,
+        stop: threading.Event | None = None,
+        follow: bool = False,
+        poll_s: float = 5.0,
+        on_record: Callable[[str], None] | None = None,
+    ) -> WorkerReport:
+        """Process until nothing is claimable (or, with ``follow``, until ``stop`` is set)."""
+        stop = stop or threading.Event()
+        report = WorkerReport()
+        started = time.perf_counter()
+        self.store.enqueue_missing()
+        logger.info(
+            "Worker %s started (batch %d, lease %.0f s)", self.owner, self.batch, self.lease_s
+        )
+        while not stop.is_set():
+            claimed = self.claim()
+            if not claimed:
+                if not follow:
+                    break
+                stop.wait(poll_s)
+                self.store.enqueue_missing()
+                continue
+            for position, (record_id, text) in enumerate(claimed):
+                if stop.is_set():
+                    report.released += self._release([i for i, _ in claimed[position:]])
+                    break
+                outcome = self._process(record_id, text)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                self._renew([i for i, _ in claimed[position + 1 :]])
+                if on_record is not None:
+                    on_record(outcome)
+        report.seconds = time.perf_counter() - started
+        logger.info("Worker %s finished: %s", self.owner, report.as_dict())
+        return report
