@@ -11,7 +11,7 @@ export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export HAYSTACK_TELEMETRY_ENABLED := False
 
-.PHONY: install run index test eval bench lint format sample-data clean
+.PHONY: install run index test eval bench lint format records-demo sample-data clean
 
 $(POETRY):
 	$(PYTHON) -m venv $(TOOLS)
@@ -51,8 +51,18 @@ lint: install
 format: install
 	$(POETRY) run black .
 
+# Batch scoring demo: ingest the sample tweets, score them all, print the quality report.
+RECORDS_DB ?= sqlite:///.tunedd/records.db
+RECORDS_CHAT_MODEL ?= qwen2.5-1.5b
+records-demo: install
+	$(POETRY) run tunedd ingest data/records/sample_tweets.csv --db "$(RECORDS_DB)"
+	RAG_LOCAL_CHAT_MODEL=$(RECORDS_CHAT_MODEL) RAG_LOG_LEVEL=WARNING \
+	  $(POETRY) run tunedd worker --db "$(RECORDS_DB)"
+	$(POETRY) run tunedd quality --db "$(RECORDS_DB)"
+
 sample-data: install
 	$(POETRY) run python scripts/make_sample_pdfs.py
+	$(POETRY) run python scripts/make_sample_records.py
 
 clean:
 	rm -rf .tunedd .pytest_cache

@@ -24,6 +24,7 @@ def volcano_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "index_dir": tmp_path / "index",
         "index_workers": 1,
         "min_relevance": 0.1,
+        "records_db_url": f"sqlite:///{tmp_path / 'records.db'}",
     }
     options.update(overrides)
     return Settings(_env_file=None, **options)

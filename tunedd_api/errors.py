@@ -19,6 +19,14 @@ class ConversationNotFoundError(TunedDError):
         self.conversation_id = conversation_id
 
 
+class RecordNotFoundError(TunedDError):
+    """No record has this id in the records database."""
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"record {record_id} not found")
+        self.record_id = record_id
+
+
 class UnknownDocumentsError(TunedDError):
     """Some requested document ids are not indexed."""
 

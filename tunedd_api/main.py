@@ -18,6 +18,7 @@ from tunedd_api.api.routers import (
     health,
     insights,
     openai,
+    records,
     search,
     web,
 )
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     register_error_handlers(app)
-    for module in (health, documents, conversations, search, insights, openai, web):
+    for module in (health, documents, conversations, search, insights, openai, records, web):
         app.include_router(module.router)
     app.mount("/ui", web.static_files(), name="ui")
     return app

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tunedd_api.backends.base import Backend
 from tunedd_api.chat.conversations import ConversationStore, InMemoryConversationStore
@@ -14,6 +16,7 @@ from tunedd_api.chat.summary import Summarizer, SummaryService
 from tunedd_api.indexing.catalog import DocumentCatalog
 from tunedd_api.indexing.indexer import Indexer, IndexReport
 from tunedd_api.observability.metrics import track_conversations, track_queue_depth
+from tunedd_api.records.store import RecordStore
 from tunedd_api.resilience import Guards
 from tunedd_api.settings import Settings
 
@@ -35,6 +38,23 @@ class AppState:
     startup_error: str | None = None
     index_report: IndexReport | None = None
     _startup_task: asyncio.Task | None = field(default=None, repr=False)
+    _records: RecordStore | None = field(default=None, repr=False)
+    _records_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def records(self) -> RecordStore:
+        """The records database, opened (and migrated) on first use; blocking."""
+        with self._records_lock:
+            if self._records is None:
+                self._records = RecordStore(self.settings.records_db_url)
+            return self._records
+
+    def records_if_present(self) -> RecordStore | None:
+        """The records database if it is open or exists (a scrape must not create a file)."""
+        url = self.settings.records_db_url
+        if self._records is None and url.startswith("sqlite:///"):
+            if not Path(url.removeprefix("sqlite:///")).exists():
+                return None
+        return self.records()
 
     @classmethod
     def build(cls, settings: Settings, backend: Backend) -> "AppState":
@@ -88,3 +108,5 @@ class AppState:
         if self._startup_task is not None and not self._startup_task.done():
             self._startup_task.cancel()
         await asyncio.to_thread(self.backend.close)
+        if self._records is not None:
+            self._records.close()

@@ -91,10 +91,11 @@ def test_racing_worker_threads_never_process_a_record_twice(store: RecordStore) 
     assert statuses(store) == Counter({"done": 40})
 
 
-def _spawn(db_url: str, owner: str, log: Path, pause: float, lease: float, batch: int):
+def _spawn(db_url: str, owner: str, log: Path, pause: float, lease: float, batch: int, go=""):
     return subprocess.Popen(
         [sys.executable, str(TESTS / "worker_process.py"), db_url, owner, str(log)]
-        + [str(pause), str(lease), str(batch)],
+        + [str(pause), str(lease), str(batch)]
+        + ([str(go)] if go else []),
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(TESTS.parent)},
     )
@@ -109,8 +110,12 @@ def _log(path: Path) -> list[tuple[str, str]]:
 def test_two_worker_processes_racing_on_one_table_process_each_record_once(
     store: RecordStore, db_url: str, tmp_path: Path
 ) -> None:
-    log = tmp_path / "calls.log"
-    processes = [_spawn(db_url, f"w{n}", log, 0.01, 60, 4) for n in range(2)]
+    log, go = tmp_path / "calls.log", tmp_path / "go"
+    processes = [_spawn(db_url, f"w{n}", log, 0.02, 60, 4, go) for n in range(2)]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("go.*.ready"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    go.touch()  # both are connected and waiting: start the race
     for process in processes:
         assert process.wait(timeout=120) == 0
 

@@ -15,6 +15,7 @@ from tunedd_api.errors import (
     ConversationCapacityError,
     ConversationFullError,
     ConversationNotFoundError,
+    RecordNotFoundError,
     GenerationTimeoutError,
     InvalidInputError,
     ModelBusyError,
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 #: Most specific class first.
 _STATUS: list[tuple[type[TunedDError], int, str]] = [
     (ConversationNotFoundError, 404, "conversation_not_found"),
+    (RecordNotFoundError, 404, "record_not_found"),
     (ConversationFullError, 409, "conversation_full"),
     (ConversationCapacityError, 503, "too_many_conversations"),
     (UnknownDocumentsError, 422, "unknown_documents"),

@@ -6,9 +6,12 @@ them); values accumulate over the process's life like any Prometheus client.
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+logger = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -121,3 +124,25 @@ def track_queue_depth(depth: Callable[[], float]) -> None:
 def track_conversations(count: Callable[[], float]) -> None:
     """Read the number of stored conversations at scrape time."""
     CONVERSATIONS.set_function(count)
+
+
+def refresh_record_counts(state) -> None:
+    """Read the records queue's counts by status from the database (at scrape time).
+
+    A scrape must never fail because of it: an unavailable database leaves the last values."""
+    from sqlalchemy import func, select
+
+    from tunedd_api.records.schema import jobs
+
+    try:
+        store = state.records_if_present()
+        if store is None:
+            return
+        with store.engine.connect() as connection:
+            query = select(jobs.c.status, func.count()).group_by(jobs.c.status)
+            counts = dict(connection.execute(query).all())
+    except Exception as error:  # noqa: BLE001 - observability must not take the endpoint down
+        logger.warning("Records counts unavailable for /metrics: %s", error)
+        return
+    for status in ("pending", "leased", "done", "failed"):
+        RECORDS_BY_STATUS.labels(status=status).set(counts.get(status, 0))

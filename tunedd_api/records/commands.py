@@ -59,7 +59,7 @@ def _worker(args: argparse.Namespace) -> int:
 
         from tunedd_api.observability.metrics import REGISTRY
 
-        start_http_server(args.metrics_port, addr="127.0.0.1", registry=REGISTRY)
+        start_http_server(args.metrics_port, addr=args.metrics_host, registry=REGISTRY)
     scheme = CategoryScheme(tuple(settings.records_categories), settings.records_max_categories)
     backend = build_backend(settings)
     backend.use_guards(Guards.from_settings(settings))  # retries, 429/Retry-After, breaker
@@ -140,6 +140,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     worker.add_argument("--batch", type=int, help="records claimed per lease")
     worker.add_argument("--follow", action="store_true", help="keep polling for new records")
     worker.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port")
     worker.add_argument("--no-progress", action="store_true", help="no progress bar")
     quality = commands.add_parser("quality", help="quality report with anomaly flags")
     quality.add_argument("--json", action="store_true", help="the full report as JSON")

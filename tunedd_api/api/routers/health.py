@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tunedd_api.api.dependencies import StateDep
-from tunedd_api.observability.metrics import REGISTRY
+from tunedd_api.observability.metrics import REGISTRY, refresh_record_counts
 
 router = APIRouter(tags=["health"])
 
@@ -40,7 +40,9 @@ async def readyz(state: StateDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics() -> Response:
+def metrics(state: StateDep) -> Response:
     """Request counts and latencies by route, retrieval / embedding / LLM latency, tokens,
-    indexing progress, queue depth and circuit breaker states, in Prometheus text format."""
+    indexing progress, queue depth, circuit breaker states and the records queue by status,
+    in Prometheus text format."""
+    refresh_record_counts(state)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
