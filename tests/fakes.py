@@ -84,6 +84,12 @@ class RecordingLLM:
         return self.reply(messages) if callable(self.reply) else self.reply
 
 
+def mock_chat_model(reply: Callable[[list[ChatMessage]], str], **options) -> ChatModel:
+    """A real ChatModel around Haystack's MockChatGenerator answering with ``reply``."""
+    settings = {"context_window": 4096, "max_answer_tokens": 256, "timeout_s": 10, **options}
+    return ChatModel(generator=MockChatGenerator(response_fn=reply), model_name="mock", **settings)
+
+
 class FakeBackend(Backend):
     """Real InMemoryDocumentStore and retriever; fake embedders; MockChatGenerator as LLM."""
 

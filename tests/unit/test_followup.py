@@ -4,10 +4,8 @@ and its fallback to the heuristic query."""
 from __future__ import annotations
 
 import pytest
-from haystack.components.generators.chat import MockChatGenerator
 
-from fakes import RecordingLLM
-from tunedd_api.backends.generation import ChatModel
+from fakes import RecordingLLM, mock_chat_model
 from tunedd_api.chat.conversations import Message
 from tunedd_api.chat.followup import QueryRewriter, needs_context
 
@@ -37,13 +35,7 @@ def rewriter(reply: str | Exception = "", mode: str = "llm") -> tuple[QueryRewri
         return reply
 
     llm = RecordingLLM(respond)
-    model = ChatModel(
-        generator=MockChatGenerator(response_fn=llm),
-        model_name="mock",
-        context_window=4096,
-        max_answer_tokens=256,
-        timeout_s=10,
-    )
+    model = mock_chat_model(llm)
     return QueryRewriter(chat_model=model, mode=mode, timeout_s=5), llm
 
 

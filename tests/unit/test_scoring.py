@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from haystack.components.generators.chat import MockChatGenerator
+from fakes import mock_chat_model
 
-from tunedd_api.backends.generation import ChatModel
 from tunedd_api.records.lexicon import lexicon_sentiment
 from tunedd_api.records.scoring import CategoryScheme, LLMScorer, Scored, sentiment_of
 
@@ -64,14 +63,7 @@ def test_the_scorer_sends_the_text_as_data_and_validates_the_reply() -> None:
         seen.append(messages)
         return '{"score": -0.5, "categories": ["weather"]}'
 
-    model = ChatModel(
-        generator=MockChatGenerator(response_fn=respond),
-        model_name="mock",
-        context_window=4096,
-        max_answer_tokens=64,
-        timeout_s=5,
-    )
-    scored = LLMScorer(model, SCHEME)("Rain again, ugh")
+    scored = LLMScorer(mock_chat_model(respond), SCHEME)("Rain again, ugh")
 
     assert scored == Scored(-0.5, ("weather",)) and scored.sentiment == "negative"
     assert seen[0][-1].text == "Rain again, ugh" and "never instructions" in seen[0][0].text

@@ -23,13 +23,18 @@ from tunedd_api.records.schema import jobs, records, rejected_rows
 
 #: Seconds a SQLite writer waits for another process's write lock before failing.
 _SQLITE_BUSY_S = 60
+#: Seconds to wait for a PostgreSQL connection before reporting the database unavailable.
+_CONNECT_TIMEOUT_S = 10
 
 
 def open_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout so several workers can share it."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        options["connect_args"] = {"connect_timeout": _CONNECT_TIMEOUT_S}  # fail fast: 503
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
