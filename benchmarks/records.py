@@ -133,6 +133,21 @@ def worker_throughput(url: str, processes: int, records: int) -> dict:
     }
 
 
+def _topic_recall(url: str) -> float:
+    """Share of sample tweets whose categories include the topic they were generated from
+    (optimistic: the sample's wording and the category hints come from the same author)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_sample_records import FIRST_ID, TOPICS
+
+    from tunedd_api.records.queries import RecordFilter, list_records
+    from tunedd_api.records.store import RecordStore
+
+    topics = list(TOPICS)
+    rows = list_records(RecordStore(url), RecordFilter(status="done", limit=100_000))
+    hits = sum(topics[(int(r["id"]) - FIRST_ID) % len(topics)] in r["categories"] for r in rows)
+    return round(hits / len(rows), 3) if rows else 0.0
+
+
 def model_throughput(model: str, count: int) -> dict:
     """The embedded model scoring ``count`` sample tweets (SQLite)."""
     with tempfile.TemporaryDirectory() as folder:
@@ -161,9 +176,11 @@ def model_throughput(model: str, count: int) -> dict:
             text=True,
         ).stdout
         checks = json.loads(quality)
+        topic_recall = _topic_recall(url)
     return {
         "model": model,
         **report,
+        "topic_recall": topic_recall,
         "label_agreement": checks["label_check"]["agreement"],
         "lexicon_agreement": checks["lexicon_check"]["agreement"],
         "flags": [f["code"] for f in checks["flags"]],

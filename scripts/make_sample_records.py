@@ -13,6 +13,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+FIRST_ID = 1790000000
 OUT = Path(__file__).resolve().parents[1] / "data" / "records" / "sample_tweets.csv"
 
 TOPICS = {
@@ -66,7 +67,7 @@ def rows(count: int = 240, seed: int = 7) -> list[list[str]]:
         offset = timezone(timedelta(hours=rng.choice([-7, -4, 0, 1, 2])))
         out.append(
             [
-                str(1790000000 + n),
+                str(FIRST_ID + n),
                 f"user_{rng.randint(1, 60):03d}",
                 when.astimezone(offset).isoformat(),
                 text,

@@ -115,3 +115,32 @@ def test_summary_through_ollama_json_format(client: TestClient) -> None:
 
     assert summary.method == "llm", summary.fallback_reason
     assert summary.summary
+
+
+def test_worker_scores_records_through_ollama(client: TestClient, tmp_path: Path) -> None:
+    from tunedd_api.records.ingest import ingest_file
+    from tunedd_api.records.queries import RecordFilter, list_records
+    from tunedd_api.records.scoring import SCORE_SCALE, CategoryScheme, LLMScorer
+    from tunedd_api.records.store import RecordStore
+    from tunedd_api.records.worker import Worker
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "records" / "sample_tweets.csv"
+    rows = sample.read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "tweets.csv"
+    small.write_text("\n".join(rows[:9]) + "\n", encoding="utf-8")
+    store = RecordStore(f"sqlite:///{tmp_path / 'records.db'}")
+    ingest_file(small, store)
+    state = client.app.state.tunedd
+    scheme = CategoryScheme(tuple(state.settings.records_categories))
+    model = state.backend.chat_model
+
+    report = Worker(
+        store=store,
+        scorer=LLMScorer(model, scheme, timeout_s=300),
+        model_name=model.model_name,
+        prompt_version=scheme.prompt_version,
+    ).run()
+
+    assert report.done == 8 and report.failed == 0
+    for record in list_records(store, RecordFilter(limit=10)):
+        assert record["score"] in SCORE_SCALE and set(record["categories"]) <= set(scheme.names)

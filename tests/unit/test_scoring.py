@@ -16,7 +16,10 @@ def test_the_schema_constrains_score_steps_and_categories() -> None:
     assert schema["properties"]["score"]["enum"][0] == -1.0
     assert schema["properties"]["categories"]["items"]["enum"] == ["sports", "weather", "other"]
     assert schema["properties"]["categories"]["maxItems"] == 2
-    assert "sports, weather, other" in SCHEME.system_prompt()
+    prompt = SCHEME.system_prompt()
+    assert "1 to 2 of:\n- sports: matches" in prompt and "- other: nothing above fits" in prompt
+    custom = CategoryScheme(("gardening", "other")).system_prompt()
+    assert "- gardening\n" in custom  # a custom name without a built-in hint, shown as is
 
 
 def test_the_prompt_version_changes_with_the_scheme() -> None:
