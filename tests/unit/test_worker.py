@@ -234,3 +234,25 @@ def test_records_loaded_by_other_tools_are_queued(store: RecordStore) -> None:
     with store.engine.begin() as connection:
         connection.execute(jobs.delete().where(jobs.c.record_id.in_(["000", "001"])))
     assert worker(store, lambda text: Scored(0.0, ("other",))).run().done == 40
+
+
+def test_a_following_worker_picks_up_records_ingested_while_it_runs(store: RecordStore) -> None:
+    stop = threading.Event()
+    seen: list[str] = []
+    follower = worker(store, lambda text: seen.append(text) or Scored(0.0, ("other",)))
+    runner = threading.Thread(
+        target=follower.run, kwargs={"stop": stop, "follow": True, "poll_s": 0.05}
+    )
+    runner.start()
+    deadline = time.monotonic() + 60
+    while len(seen) < 40 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    late = datetime(2024, 2, 1, tzinfo=timezone.utc)
+    store.add_records([TextRecord(id="late", author_id="b", created_at=late, text="late one")], "s")
+    while "late one" not in seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    runner.join(timeout=30)
+
+    assert not runner.is_alive() and seen.count("late one") == 1
+    assert statuses(store) == Counter({"done": 41})

@@ -222,8 +222,7 @@ class Worker:
             if not claimed:
                 if not follow:
                     break
-                stop.wait(poll_s)
-                self.store.enqueue_missing()
+                stop.wait(poll_s)  # ingest queues new records itself: no re-scan needed
                 continue
             for position, (record_id, text) in enumerate(claimed):
                 if stop.is_set():
