@@ -72,6 +72,16 @@ class BowDocumentEmbedder:
         }
 
 
+class HTTPStatusError(Exception):
+    """Shaped like an HTTP client's status error (status_code, response.headers)."""
+
+    def __init__(self, status: int, retry_after: str | None = None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status_code = status
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        self.response = type("Response", (), {"headers": headers})()
+
+
 class RecordingLLM:
     """A reply function for MockChatGenerator that records every prompt it receives."""
 

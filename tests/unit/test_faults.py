@@ -10,18 +10,10 @@ from typing import Iterator
 
 import pytest
 from apps import volcano_client
-from fakes import BowTextEmbedder, FakeBackend, RecordingLLM
+from fakes import BowTextEmbedder, FakeBackend, HTTPStatusError, RecordingLLM
 from fastapi.testclient import TestClient
 
 QUESTION = {"message": "What do volcanoes erupt?"}
-
-
-class HTTPStatusError(Exception):
-    def __init__(self, status: int, retry_after: str | None = None) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status_code = status
-        headers = {"Retry-After": retry_after} if retry_after else {}
-        self.response = type("Response", (), {"headers": headers})()
 
 
 class FlakyEmbedder:

@@ -256,3 +256,36 @@ def test_a_following_worker_picks_up_records_ingested_while_it_runs(store: Recor
 
     assert not runner.is_alive() and seen.count("late one") == 1
     assert statuses(store) == Counter({"done": 41})
+
+
+def test_rate_limits_and_transient_errors_are_retried_inside_the_guard(
+    store: RecordStore,
+) -> None:
+    from fakes import FakeBackend, HTTPStatusError, RecordingLLM
+
+    from tunedd_api.records.scoring import CategoryScheme, LLMScorer
+    from tunedd_api.resilience import Guards
+    from tunedd_api.settings import Settings
+
+    faults = [HTTPStatusError(429, retry_after="0"), HTTPStatusError(503), TimeoutError("slow")]
+
+    def reply(messages) -> str:
+        if faults:
+            raise faults.pop(0)
+        if messages[-1].text == "text 7":
+            raise ValueError("model crashed")  # not transient: no retry, the record fails
+        return '{"score": -0.25, "categories": ["other"]}'
+
+    llm = RecordingLLM(reply)
+    backend = FakeBackend(llm)
+    settings = Settings(_env_file=None, retry_attempts=4, retry_base_delay_s=0, retry_max_delay_s=0)
+    backend.use_guards(Guards.from_settings(settings))
+    scheme = CategoryScheme(("other", "sports"))
+
+    report = worker(store, LLMScorer(backend.chat_model, scheme), max_attempts=2).run()
+
+    assert (report.done, report.retried, report.failed) == (39, 1, 1)
+    assert len(llm.prompts) == 3 + 39 + 2  # three faults retried invisibly, "text 7" twice
+    with store.engine.connect() as connection:
+        error = connection.execute(select(jobs.c.error).where(jobs.c.record_id == "007")).scalar()
+    assert "model crashed" in error
