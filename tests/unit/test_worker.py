@@ -289,3 +289,40 @@ def test_rate_limits_and_transient_errors_are_retried_inside_the_guard(
     with store.engine.connect() as connection:
         error = connection.execute(select(jobs.c.error).where(jobs.c.record_id == "007")).scalar()
     assert "model crashed" in error
+
+
+def test_worker_outcomes_are_counted_in_the_metrics(store: RecordStore) -> None:
+    from tunedd_api.observability.metrics import REGISTRY
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = {o: value("tunedd_records_processed_total", outcome=o) for o in ("done", "failed")}
+    claimed = value("tunedd_records_claimed_total")
+
+    def scorer(text: str) -> Scored:
+        if text == "text 5":
+            raise ValueError("bad")
+        return Scored(0.0, ("other",))
+
+    worker(store, scorer, max_attempts=1).run()
+
+    assert value("tunedd_records_processed_total", outcome="done") - before["done"] == 39
+    assert value("tunedd_records_processed_total", outcome="failed") - before["failed"] == 1
+    assert value("tunedd_records_claimed_total") - claimed == 40
+
+
+def test_failed_and_stale_results_can_be_queued_again(store: RecordStore) -> None:
+    def scorer(text: str) -> Scored:
+        if text == "text 2":
+            raise ValueError("bad")
+        return Scored(0.0, ("other",))
+
+    worker(store, scorer, max_attempts=1).run()
+    assert store.requeue(failed=True) == 1
+    assert statuses(store) == Counter({"done": 39, "pending": 1})
+    worker(store, lambda text: Scored(0.5, ("other",))).run()  # prompt version "v"
+
+    assert store.requeue(not_prompt_version="v") == 0  # all current
+    assert store.requeue(not_prompt_version="v2") == 40  # a new scheme: everything again
+    assert statuses(store) == Counter({"pending": 40})

@@ -1,4 +1,4 @@
-"""`tunedd` subcommands for batch scoring: db, ingest, worker, quality, spot-check."""
+"""`tunedd` subcommands for batch scoring: db, ingest, worker, requeue, quality, spot-check."""
 
 from __future__ import annotations
 
@@ -92,6 +92,17 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _requeue(args: argparse.Namespace) -> int:
+    from tunedd_api.records.scoring import CategoryScheme
+
+    settings = Settings()
+    current = CategoryScheme(tuple(settings.records_categories), settings.records_max_categories)
+    stale = current.prompt_version if args.stale else None
+    count = _store(args).requeue(failed=args.failed, not_prompt_version=stale)
+    print(json.dumps({"requeued": count, "current_prompt_version": current.prompt_version}))
+    return 0
+
+
 def _quality(args: argparse.Namespace) -> int:
     from tunedd_api.records.quality import quality_report
 
@@ -142,6 +153,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     worker.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
     worker.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port")
     worker.add_argument("--no-progress", action="store_true", help="no progress bar")
+    requeue = commands.add_parser("requeue", help="queue failed or stale records again")
+    requeue.add_argument("--failed", action="store_true", help="records marked failed")
+    requeue.add_argument(
+        "--stale", action="store_true", help="results from another prompt version / scheme"
+    )
     quality = commands.add_parser("quality", help="quality report with anomaly flags")
     quality.add_argument("--json", action="store_true", help="the full report as JSON")
     quality.add_argument("--strict", action="store_true", help="exit 1 on any warning flag")
@@ -152,6 +168,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         (db, _db),
         (ingest, _ingest),
         (worker, _worker),
+        (requeue, _requeue),
         (quality, _quality),
         (spot, _spot_check),
     ):

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import Engine, create_engine, event, func, literal, select
+from sqlalchemy import Engine, and_, create_engine, event, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -112,6 +112,26 @@ class RecordStore:
         )
         with self.engine.begin() as connection:
             return connection.execute(statement).rowcount or 0
+
+    def requeue(self, *, failed: bool = False, not_prompt_version: str | None = None) -> int:
+        """Put failed records, and/or results from another prompt version, back in the queue
+        (attempts reset); returns how many."""
+        conditions = []
+        if failed:
+            conditions.append(jobs.c.status == "failed")
+        if not_prompt_version is not None:
+            conditions.append(
+                and_(jobs.c.status == "done", jobs.c.prompt_version != not_prompt_version)
+            )
+        if not conditions:
+            return 0
+        statement = (
+            jobs.update()
+            .where(or_(*conditions))
+            .values(status="pending", attempts=0, error=None, lease_owner=None, lease_until=None)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount
 
     def count(self) -> int:
         """Records stored."""
