@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 DESCRIPTION = """
 A RAG chatbot over a PDF collection. Create a conversation (optionally limited to some
 documents), send messages, and get answers grounded in the documents with page-level citations.
+Also: an OpenAI-compatible `/v1` API, theme discovery (`/insights`), and the results of batch
+scoring jobs (`/records`; ingest and workers run as `tunedd` commands).
 """
 
 

@@ -1,1 +1,3 @@
-"""Batch scoring of short texts: validated records, a database, and (next) the inference worker."""
+"""Batch scoring of short texts (e.g. tweets): streamed readers and a strict record model, an
+idempotent SQLAlchemy store with Alembic migrations (SQLite or PostgreSQL), a leased inference
+worker scoring through the LLM backend, read queries and quality checks. See docs/RECORDS.md."""
