@@ -38,6 +38,8 @@ class AppState:
     startup_error: str | None = None
     index_report: IndexReport | None = None
     _startup_task: asyncio.Task | None = field(default=None, repr=False)
+    #: /metrics skips the records database until then (monotonic clock) after a failed read.
+    records_metrics_retry_at: float = 0.0
     _records: RecordStore | None = field(default=None, repr=False)
     _records_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -119,3 +119,5 @@ def test_records_database_down_is_a_503(tmp_path: Path) -> None:
         response = client.get("/records/stats")
         assert response.status_code == 503 and "records database" in response.json()["detail"]
         assert client.get("/metrics").status_code == 200  # a scrape never fails on it
+        state = client.app.state.tunedd
+        assert state.records_metrics_retry_at > 0  # and the next scrapes do not wait on it

@@ -7,6 +7,7 @@ them); values accumulate over the process's life like any Prometheus client.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -126,6 +127,11 @@ def track_conversations(count: Callable[[], float]) -> None:
     CONVERSATIONS.set_function(count)
 
 
+#: After a failed read, scrapes skip the records database for this long (a down database
+#: must not make every scrape wait for a connection timeout).
+_RECORDS_BACKOFF_S = 60.0
+
+
 def refresh_record_counts(state) -> None:
     """Read the records queue's counts by status from the database (at scrape time).
 
@@ -134,6 +140,8 @@ def refresh_record_counts(state) -> None:
 
     from tunedd_api.records.schema import jobs
 
+    if time.monotonic() < state.records_metrics_retry_at:
+        return
     try:
         store = state.records_if_present()
         if store is None:
@@ -142,6 +150,7 @@ def refresh_record_counts(state) -> None:
             query = select(jobs.c.status, func.count()).group_by(jobs.c.status)
             counts = dict(connection.execute(query).all())
     except Exception as error:  # noqa: BLE001 - observability must not take the endpoint down
+        state.records_metrics_retry_at = time.monotonic() + _RECORDS_BACKOFF_S
         logger.warning("Records counts unavailable for /metrics: %s", error)
         return
     for status in ("pending", "leased", "done", "failed"):
