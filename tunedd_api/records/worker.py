@@ -2,7 +2,7 @@
 
 Claiming is one atomic statement (``UPDATE … WHERE record_id IN (SELECT … LIMIT n [FOR UPDATE
 SKIP LOCKED]) RETURNING``), so several workers never take the same record. The lease is renewed
-after every record; one that expires (worker killed) makes its records claimable again. A
+with each result; one that expires (worker killed) makes its records claimable again. A
 result is written together with the lease check in one transaction, so it is stored once, by
 the lease holder. After ``max_attempts`` failures a record is marked failed with its last error
 (poison record). On a stop request the worker finishes the current record and hands the rest
@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from sqlalchemy import and_, delete, func, or_, select
 
@@ -33,6 +33,14 @@ from tunedd_api.records.store import RecordStore
 logger = logging.getLogger(__name__)
 
 Scorer = Callable[[str], Scored]
+
+
+class Claimed(NamedTuple):
+    """A leased record: its id, text, and attempts including this one."""
+
+    record_id: str
+    text: str
+    attempts: int
 
 
 def _now() -> datetime:
@@ -75,8 +83,8 @@ class Worker:
         with self.store.engine.connect() as connection:
             return connection.execute(query).scalar_one()
 
-    def claim(self) -> list[tuple[str, str]]:
-        """Atomically lease up to ``batch`` claimable records: (id, text) pairs."""
+    def claim(self) -> list[Claimed]:
+        """Atomically lease up to ``batch`` claimable records, in id order."""
         now = _now()
         claimable = (
             select(jobs.c.record_id)
@@ -101,16 +109,16 @@ class Worker:
                 attempts=jobs.c.attempts + 1,
                 started_at=now,
             )
-            .returning(jobs.c.record_id)
+            .returning(jobs.c.record_id, jobs.c.attempts)
         )
         with self.store.engine.begin() as connection:
-            ids = [row.record_id for row in connection.execute(statement)]
-            if not ids:
+            attempts = dict(connection.execute(statement).all())
+            if not attempts:
                 return []
             texts = connection.execute(
-                select(records.c.id, records.c.text).where(records.c.id.in_(ids))
+                select(records.c.id, records.c.text).where(records.c.id.in_(list(attempts)))
             )
-            claimed = sorted((row.id, row.text) for row in texts)
+            claimed = sorted(Claimed(row.id, row.text, attempts[row.id]) for row in texts)
         RECORDS_CLAIMED.inc(len(claimed))
         return claimed
 
@@ -121,10 +129,14 @@ class Worker:
             jobs.c.status == "leased",
         )
 
-    def _finish(self, record_id: str, values: dict, scored: Scored | None) -> bool:
-        """Write a result (and its categories) only while this worker holds the lease."""
+    def _finish(self, record_id: str, values: dict, scored: Scored | None, rest: list[str]) -> bool:
+        """Write a result (and its categories) only while this worker holds the lease, and
+        renew the lease on the ``rest`` of the batch in the same transaction."""
         release = {"lease_owner": None, "lease_until": None}
         with self.store.engine.begin() as connection:
+            if rest:
+                until = _now() + timedelta(seconds=self.lease_s)
+                connection.execute(jobs.update().where(self._held(rest)).values(lease_until=until))
             result = connection.execute(
                 jobs.update().where(self._held([record_id])).values(**values, **release)
             )
@@ -137,14 +149,6 @@ class Worker:
                     [{"record_id": record_id, "category": c} for c in scored.categories],
                 )
         return True
-
-    def _renew(self, record_ids: list[str]) -> None:
-        if record_ids:
-            until = _now() + timedelta(seconds=self.lease_s)
-            with self.store.engine.begin() as connection:
-                connection.execute(
-                    jobs.update().where(self._held(record_ids)).values(lease_until=until)
-                )
 
     def _release(self, record_ids: list[str]) -> int:
         """Hand unstarted records back (a stop request); the claim's attempt is not counted."""
@@ -162,15 +166,12 @@ class Worker:
                 )
             ).rowcount
 
-    def _process(self, record_id: str, text: str) -> str:
+    def _process(self, record: Claimed, rest: list[str]) -> str:
+        record_id, attempts = record.record_id, record.attempts
         started = time.perf_counter()
         try:
-            scored = self.scorer(text)
+            scored = self.scorer(record.text)
         except Exception as error:  # one bad record must not stop the batch
-            with self.store.engine.connect() as connection:
-                attempts = connection.execute(
-                    select(jobs.c.attempts).where(jobs.c.record_id == record_id)
-                ).scalar_one()
             poison = attempts >= self.max_attempts
             values = {"status": "failed" if poison else "pending", "error": str(error)[:1000]}
             outcome = "failed" if poison else "retried"
@@ -195,7 +196,7 @@ class Worker:
                 "error": None,
             }
             outcome = "done"
-        if not self._finish(record_id, values, scored):
+        if not self._finish(record_id, values, scored, rest):
             outcome = "lost_lease"
             logger.warning("Lease on record %s expired before its result was written", record_id)
         RECORDS_PROCESSED.labels(outcome=outcome).inc()
@@ -224,13 +225,13 @@ class Worker:
                     break
                 stop.wait(poll_s)  # ingest queues new records itself: no re-scan needed
                 continue
-            for position, (record_id, text) in enumerate(claimed):
+            for position, record in enumerate(claimed):
                 if stop.is_set():
-                    report.released += self._release([i for i, _ in claimed[position:]])
+                    report.released += self._release([c.record_id for c in claimed[position:]])
                     break
-                outcome = self._process(record_id, text)
+                rest = [c.record_id for c in claimed[position + 1 :]]
+                outcome = self._process(record, rest)
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                self._renew([i for i, _ in claimed[position + 1 :]])
                 if on_record is not None:
                     on_record(outcome)
         report.seconds = time.perf_counter() - started
