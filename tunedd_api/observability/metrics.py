@@ -136,9 +136,7 @@ def refresh_record_counts(state) -> None:
     """Read the records queue's counts by status from the database (at scrape time).
 
     A scrape must never fail because of it: an unavailable database leaves the last values."""
-    from sqlalchemy import func, select
-
-    from tunedd_api.records.schema import jobs
+    from tunedd_api.records.queries import status_counts
 
     if time.monotonic() < state.records_metrics_retry_at:
         return
@@ -146,12 +144,10 @@ def refresh_record_counts(state) -> None:
         store = state.records_if_present()
         if store is None:
             return
-        with store.engine.connect() as connection:
-            query = select(jobs.c.status, func.count()).group_by(jobs.c.status)
-            counts = dict(connection.execute(query).all())
+        counts = status_counts(store)
     except Exception as error:  # noqa: BLE001 - observability must not take the endpoint down
         state.records_metrics_retry_at = time.monotonic() + _RECORDS_BACKOFF_S
         logger.warning("Records counts unavailable for /metrics: %s", error)
         return
-    for status in ("pending", "leased", "done", "failed"):
-        RECORDS_BY_STATUS.labels(status=status).set(counts.get(status, 0))
+    for status, count in counts.items():
+        RECORDS_BY_STATUS.labels(status=status).set(count)

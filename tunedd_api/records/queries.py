@@ -77,6 +77,17 @@ def list_records(store: RecordStore, where: RecordFilter) -> list[dict]:
     return _with_categories(store, rows)
 
 
+JOB_STATUSES = ("pending", "leased", "done", "failed")
+
+
+def status_counts(store: RecordStore) -> dict[str, int]:
+    """Records per job status (every status present, zero when empty)."""
+    query = select(jobs.c.status, func.count()).group_by(jobs.c.status)
+    with store.engine.connect() as connection:
+        found = dict(connection.execute(query).all())
+    return {status: found.get(status, 0) for status in JOB_STATUSES}
+
+
 def record_stats(store: RecordStore) -> dict:
     """Counts by status, sentiment and category, the score distribution, models used."""
     done = jobs.c.status == "done"
@@ -88,7 +99,6 @@ def record_stats(store: RecordStore) -> dict:
 
         total = connection.execute(select(func.count()).select_from(records)).scalar_one()
         rejected = connection.execute(select(func.count()).select_from(rejected_rows)).scalar_one()
-        by_status = counts(jobs.c.status)
         by_sentiment = counts(jobs.c.sentiment, done)
         by_score = counts(jobs.c.score, done)
         by_category = dict(sorted(counts(categories.c.category).items()))
@@ -107,7 +117,7 @@ def record_stats(store: RecordStore) -> dict:
     return {
         "records": total,
         "rejected_rows": rejected,
-        "by_status": {s: by_status.get(s, 0) for s in ("pending", "leased", "done", "failed")},
+        "by_status": status_counts(store),
         "by_sentiment": {s: by_sentiment.get(s, 0) for s in ("negative", "neutral", "positive")},
         "by_category": by_category,
         "score_histogram": {str(v): by_score.get(v, 0) for v in SCORE_SCALE},
