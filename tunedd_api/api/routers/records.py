@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any, Callable, TypeVar
 
 from fastapi import APIRouter, Query
 
@@ -19,6 +19,8 @@ from tunedd_api.api.records_schemas import (
 )
 from tunedd_api.errors import InvalidInputError, RecordNotFoundError
 from tunedd_api.records.quality import quality_report
+from tunedd_api.records.store import RecordStore
+from tunedd_api.state import AppState
 from tunedd_api.records.queries import (
     RecordFilter,
     list_records,
@@ -28,8 +30,14 @@ from tunedd_api.records.queries import (
 )
 
 router = APIRouter(prefix="/records", tags=["records"])
+T = TypeVar("T")
 
 _ERRORS = {503: {"description": "The records database is unavailable."}}
+
+
+async def _query(state: AppState, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking read on the records database (opened on first use) off the event loop."""
+    return await asyncio.to_thread(lambda: read(state.records(), *args, **kwargs))
 
 
 @router.get("", response_model=RecordPageOut, summary="List records", responses=_ERRORS)
@@ -60,8 +68,7 @@ async def get_records(
         after=after,
         limit=limit + 1,  # one more tells whether there is a next page
     )
-    store = await asyncio.to_thread(state.records)
-    rows = await asyncio.to_thread(list_records, store, where)
+    rows = await _query(state, list_records, where)
     page = rows[:limit]
     return RecordPageOut(
         records=[RecordOut(**row) for row in page],
@@ -72,16 +79,14 @@ async def get_records(
 @router.get("/stats", response_model=RecordStatsOut, summary="Statistics", responses=_ERRORS)
 async def get_stats(state: StateDep) -> RecordStatsOut:
     """Counts by status, sentiment and category, score distribution, models used."""
-    store = await asyncio.to_thread(state.records)
-    return RecordStatsOut(**await asyncio.to_thread(record_stats, store))
+    return RecordStatsOut(**await _query(state, record_stats))
 
 
 @router.get("/quality", response_model=QualityOut, summary="Quality report", responses=_ERRORS)
 async def get_quality(state: StateDep) -> QualityOut:
     """Lexicon and dataset-label agreement, distribution checks and anomaly flags."""
-    store = await asyncio.to_thread(state.records)
     scheme = tuple(state.settings.records_categories)
-    return QualityOut(**await asyncio.to_thread(quality_report, store, scheme=scheme))
+    return QualityOut(**await _query(state, quality_report, scheme=scheme))
 
 
 @router.get(
@@ -93,10 +98,7 @@ async def get_sample(
     seed: Annotated[int | None, Query(description="Seed for a reproducible sample.")] = None,
 ) -> list[RecordOut]:
     """A uniform random sample of scored records with their labels, for manual review."""
-    store = await asyncio.to_thread(state.records)
-    return [
-        RecordOut(**row) for row in await asyncio.to_thread(sample_records, store, n, seed=seed)
-    ]
+    return [RecordOut(**row) for row in await _query(state, sample_records, n, seed=seed)]
 
 
 @router.get(
@@ -107,8 +109,7 @@ async def get_rejected(
     limit: Annotated[int, Query(ge=1, le=500, description="Most rows returned.")] = 50,
 ) -> list[RejectedRowOut]:
     """Input rows that failed validation, with the reason, oldest first."""
-    store = await asyncio.to_thread(state.records)
-    return [RejectedRowOut(**row) for row in await asyncio.to_thread(store.rejected, limit)]
+    return [RejectedRowOut(**row) for row in await _query(state, RecordStore.rejected, limit)]
 
 
 @router.get(
@@ -119,8 +120,7 @@ async def get_rejected(
 )
 async def get_record(state: StateDep, record_id: str) -> RecordOut:
     """One record with its status and result."""
-    store = await asyncio.to_thread(state.records)
-    rows = await asyncio.to_thread(list_records_by_id, store, [record_id])
+    rows = await _query(state, list_records_by_id, [record_id])
     if not rows:
         raise RecordNotFoundError(record_id)
     return RecordOut(**rows[0])
