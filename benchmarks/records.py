@@ -200,9 +200,10 @@ def main() -> None:
     parser.add_argument("--model-records", type=int, default=40)
     args = parser.parse_args()
     out = ROOT / "docs" / "results" / "records.json"
-    results: dict = {"rows": args.rows, "worker_records": args.worker_records, "databases": {}}
-    if args.rows == 0 and out.exists():  # model only: keep the stored database figures
-        results = json.loads(out.read_text(encoding="utf-8"))
+    # Keep the stored figures of the parts this run does not measure.
+    results: dict = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    if args.rows:
+        results.update(rows=args.rows, worker_records=args.worker_records, databases={})
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "rows.csv"
         write_rows(data, args.rows)
@@ -222,7 +223,7 @@ def main() -> None:
         "| database | ingest rows/s | peak RSS MiB | re-ingest s | worker 1 proc rec/s | "
         "worker 4 procs rec/s |\n|---|---|---|---|---|---|"
     )
-    for name, result in results["databases"].items():
+    for name, result in results.get("databases", {}).items():
         ingest, (one, four) = result["ingest"], result["worker_instant"]
         print(
             f"| {name} | {ingest['rows_per_s']} | {ingest['peak_rss_mib']} | "
