@@ -15,11 +15,13 @@ import argparse
 import json
 import statistics
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tunedd_api.chat.events import TokenStreamed
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
 from tunedd_api.main import create_app
 from tunedd_api.settings import Settings
@@ -63,13 +65,12 @@ def _ask(client: TestClient, chat: Any, conversation_id: str, question: EvalQues
     marks: dict[str, float] = {}
     started = time.perf_counter()
 
-    def emit(event: str, _data: dict) -> None:
-        marks.setdefault(event, time.perf_counter() - started)
+    def on_event(event: Any) -> None:
+        name = "token" if isinstance(event, TokenStreamed) else "retrieval"
+        marks.setdefault(name, time.perf_counter() - started)
 
     async def send() -> Any:
-        import uuid
-
-        return await chat.send(uuid.UUID(conversation_id), question.question, emit=emit)
+        return await chat.send(uuid.UUID(conversation_id), question.question, on_event=on_event)
 
     turn = client.portal.call(send)
     total = time.perf_counter() - started
@@ -84,8 +85,8 @@ def _ask(client: TestClient, chat: Any, conversation_id: str, question: EvalQues
         "query_rewrite": turn.query.method,
         "citations": len(turn.message.citations),
         "added": sum(c.added_by_verifier for c in turn.message.citations),
-        "invented": sum(d.reason == "no_such_source" for d in turn.dropped_citations),
-        "unsupported": sum(d.reason == "unsupported" for d in turn.dropped_citations),
+        "invented": sum(d.reason == "no_such_source" for d in turn.answer.dropped_citations),
+        "unsupported": sum(d.reason == "unsupported" for d in turn.answer.dropped_citations),
         "groundedness": turn.message.groundedness,
         "cites_right_paper": question.file is not None
         and any(f.startswith(question.file) for f in cited_files),

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from benchmarks.questions import QUESTIONS, Question
-from tunedd_api.chat.service import NOT_FOUND_ANSWER
+from tunedd_api.turns import NOT_FOUND_ANSWER
 from tunedd_api.main import create_app
 from tunedd_api.settings import Settings
 

@@ -15,6 +15,7 @@ store-scale run with synthetic vectors. Writes docs/results/pipelines.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import shutil
 import statistics
@@ -34,13 +35,14 @@ from haystack.dataclasses import ChatMessage
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.document_stores.types import DuplicatePolicy
 
-from tunedd_api.backends.embedded.backend import EmbeddedBackend
 from tunedd_api.backends.embedded.store import save_store
-from tunedd_api.chat.retrieval import Retriever
-from tunedd_api.embedding.components import OnnxDocumentEmbedder, OnnxTextEmbedder
+from tunedd_api.chat.events import TokenStreamed
+from tunedd_api.components.embedders import OnnxDocumentEmbedder, OnnxTextEmbedder
 from tunedd_api.evaluation.dataset import load_questions
 from tunedd_api.indexing.indexer import Indexer, find_pdfs
+from tunedd_api.runtime import Runtime, build_runtime
 from tunedd_api.settings import Settings
+from tunedd_api.state import AppState
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-agents"
 TUTORIAL_TEMPLATE = """Given these documents, answer the question.
@@ -66,8 +68,8 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def tunedd_ingestion(backend: EmbeddedBackend, settings: Settings) -> dict[str, Any]:
-    indexer = Indexer(backend=backend, settings=settings)
+def tunedd_ingestion(runtime: Runtime, settings: Settings) -> dict[str, Any]:
+    indexer = Indexer(pipeline=runtime.indexing, data_dir=settings.data_dir)
     cold = indexer.sync()
     warm = indexer.sync()
     return {
@@ -81,14 +83,14 @@ def tunedd_ingestion(backend: EmbeddedBackend, settings: Settings) -> dict[str, 
     }
 
 
-def baseline_ingestion(encoder: Any, pages: int) -> tuple[dict[str, Any], InMemoryDocumentStore]:
+def baseline_ingestion(pages: int) -> tuple[dict[str, Any], InMemoryDocumentStore]:
     store = InMemoryDocumentStore(embedding_similarity_function="cosine")
     pipeline = Pipeline()
     pipeline.add_component("converter", PyPDFToDocument())
     pipeline.add_component(
         "splitter", DocumentSplitter(split_by="word", split_length=200, split_overlap=20)
     )
-    pipeline.add_component("embedder", OnnxDocumentEmbedder(encoder=encoder))
+    pipeline.add_component("embedder", OnnxDocumentEmbedder())  # shares tunedd's session
     pipeline.add_component(
         "writer", DocumentWriter(document_store=store, policy=DuplicatePolicy.OVERWRITE)
     )
@@ -207,21 +209,22 @@ def main() -> None:
     if models.exists():  # reuse the joined Qwen file instead of joining 1.1 GB again
         (index_dir / "models").symlink_to(models.resolve())
     settings = Settings(_env_file=None, data_dir=CORPUS, index_dir=index_dir)
-    backend = EmbeddedBackend(settings)
-    backend.prepare()
+    runtime = build_runtime(settings)
+    runtime.prepare()
+    backend = runtime.stack
     encoder = backend.text_embedder.encoder
     result: dict[str, Any] = {"ingestion": {}, "retrieval": {}, "answers": {}}
 
-    result["ingestion"]["tunedd"] = tunedd_ingestion(backend, settings)
+    result["ingestion"]["tunedd"] = tunedd_ingestion(runtime, settings)
     pages = result["ingestion"]["tunedd"]["pages"]
-    result["ingestion"]["baseline"], baseline_store = baseline_ingestion(encoder, pages)
+    result["ingestion"]["baseline"], baseline_store = baseline_ingestion(pages)
     chunk_texts = [d.content or "" for d in backend.document_store.filter_documents()]
     result["ingestion"]["embedder_bound"] = embedder_bound(encoder, chunk_texts)
 
     questions = [q.question for q in load_questions()]
-    retriever = Retriever(backend)
+    retriever = runtime.chat.get_component("retriever")
     baseline_retrieval = Pipeline()
-    baseline_retrieval.add_component("embedder", OnnxTextEmbedder(encoder=encoder))
+    baseline_retrieval.add_component("embedder", OnnxTextEmbedder())
     baseline_retrieval.add_component(
         "retriever", InMemoryEmbeddingRetriever(document_store=baseline_store, top_k=5)
     )
@@ -234,13 +237,11 @@ def main() -> None:
     )
 
     if args.answers:
-        result["answers"] = compare_answers(
-            backend, settings, baseline_retrieval, questions[: args.answers]
-        )
+        result["answers"] = compare_answers(runtime, baseline_retrieval, questions[: args.answers])
     if args.scale:
         result["scale"] = scale(args.scale)
     result["peak_rss_mib"] = peak_rss_mib()
-    backend.close()
+    runtime.close()
     shutil.rmtree(index_dir, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -248,26 +249,24 @@ def main() -> None:
 
 
 def compare_answers(
-    backend: EmbeddedBackend, settings: Settings, baseline_retrieval: Pipeline, questions: list[str]
+    runtime: Runtime, baseline_retrieval: Pipeline, questions: list[str]
 ) -> dict[str, Any]:
     """Answer latency of the full tunedd chat path vs the tutorial prompt, same model."""
-    import asyncio
-
-    from tunedd_api.state import AppState
-
-    state = AppState.build(settings, backend)
+    state = AppState.build(runtime)
     state.ready = True
+    backend = runtime.stack
     prompt_builder = ChatPromptBuilder(
         template=[ChatMessage.from_user(TUTORIAL_TEMPLATE)], required_variables="*"
     )
 
     def tunedd_answer(question: str, on_token: Any) -> None:
         conversation = state.conversations.create(None)
-        asyncio.run(
-            state.chat.send(
-                conversation.id, question, emit=lambda e, d: e == "token" and on_token(d)
-            )
-        )
+
+        def on_event(event: Any) -> None:
+            if isinstance(event, TokenStreamed):
+                on_token(event.text)
+
+        asyncio.run(state.chat.send(conversation.id, question, on_event=on_event))
 
     def baseline_answer(question: str, on_token: Any) -> None:
         documents = baseline_retrieval.run({"embedder": {"text": question}})["retriever"][

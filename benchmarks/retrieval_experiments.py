@@ -21,32 +21,39 @@ from typing import Callable
 from haystack import Document
 from haystack.components.converters import PyPDFToDocument
 from haystack.components.joiners import DocumentJoiner
-from haystack.components.preprocessors import DocumentSplitter
+from haystack.components.preprocessors import DocumentCleaner, DocumentSplitter
 from haystack.components.retrievers.in_memory import (
     InMemoryBM25Retriever,
     InMemoryEmbeddingRetriever,
 )
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 
-from tunedd_api.embedding.components import OnnxDocumentEmbedder, OnnxTextEmbedder
+from tunedd_api.components.embedders import OnnxDocumentEmbedder, OnnxTextEmbedder
 from tunedd_api.embedding.onnx_encoder import OnnxMiniLMEncoder
 from tunedd_api.evaluation.dataset import load_questions
 from tunedd_api.evaluation.retrieval import Hit, evaluate_retrieval
 from tunedd_api.indexing.indexer import find_pdfs
-from tunedd_api.indexing.parsing import parse_and_chunk
-from tunedd_api.indexing.pdf_reader import document_id_for
-from tunedd_api.indexing.records import chunks_to_documents
+from tunedd_api.components.page_splitter import PageAwareSplitter
+from tunedd_api.components.pdf_converter import PdfConverter
+from tunedd_api.components.pdf_text import CLEANING_REGEXES, document_id_for
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-agents"
 
 
 def page_aware_documents(size: int, overlap: int) -> list[Document]:
     """tunedd's chunks: sentences tagged with pages, packed to ``size`` embedder tokens."""
-    documents: list[Document] = []
-    for path in find_pdfs(CORPUS):
-        result = parse_and_chunk(path, document_id_for(path), size, overlap)
-        documents += chunks_to_documents(result.parsed, result.chunks)
-    return documents
+    paths = find_pdfs(CORPUS)
+    converted = PdfConverter(workers=1).run(
+        sources=[str(p) for p in paths], meta=[{"document_id": document_id_for(p)} for p in paths]
+    )["documents"]
+    cleaned = DocumentCleaner(
+        remove_empty_lines=False,
+        remove_extra_whitespaces=False,
+        keep_id=True,
+        replace_regexes=CLEANING_REGEXES,
+    ).run(documents=converted)["documents"]
+    splitter = PageAwareSplitter(chunk_size=size, chunk_overlap=overlap)
+    return splitter.run(documents=cleaned)["documents"]
 
 
 def tutorial_documents(words: int, overlap: int) -> list[Document]:
@@ -71,7 +78,7 @@ def build_search(
     dense = InMemoryEmbeddingRetriever(document_store=store)
     bm25 = InMemoryBM25Retriever(document_store=store)
     joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion")
-    query_embedder = OnnxTextEmbedder(encoder=encoder)
+    query_embedder = OnnxTextEmbedder()
 
     def search(text: str, k: int) -> list[Hit]:
         embedding = query_embedder.run(text=text)["embedding"]
@@ -105,7 +112,7 @@ def main() -> None:
     rows = []
     for name, make in CONFIGS:
         started = time.perf_counter()
-        documents = OnnxDocumentEmbedder(encoder=encoder).run(documents=make())["documents"]
+        documents = OnnxDocumentEmbedder().run(documents=make())["documents"]
         for hybrid in (False, True):
             search = build_search(documents, encoder, hybrid)
             scores = evaluate_retrieval(questions, search)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from fakes import FakeBackend
+from fakes import FakeStack
 from fastapi.testclient import TestClient
 from pdf_factory import make_pdf
 
@@ -31,8 +32,10 @@ def volcano_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def volcano_client(tmp_path: Path, backend: FakeBackend, **overrides: Any) -> Iterator[TestClient]:
+def volcano_client(
+    tmp_path: Path, backend: FakeStack, *, clock: Any = time.monotonic, **overrides: Any
+) -> Iterator[TestClient]:
     """A started app (lifespan run, document indexed) over ``volcano.pdf``."""
     settings = volcano_settings(tmp_path, **overrides)
-    with TestClient(create_app(settings, backend=backend)) as client:
+    with TestClient(create_app(settings, stack=backend, clock=clock)) as client:
         yield client

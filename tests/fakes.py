@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -18,11 +19,13 @@ from haystack.components.retrievers.in_memory import (
     InMemoryBM25Retriever,
     InMemoryEmbeddingRetriever,
 )
-from haystack.dataclasses import ChatMessage
+from haystack.dataclasses import ChatMessage, StreamingChunk
 
-from tunedd_api.backends.base import Backend, DependencyStatus
-from tunedd_api.backends.embedded.store import new_store, save_store
-from tunedd_api.backends.generation import ChatModel
+from haystack.document_stores.in_memory import InMemoryDocumentStore
+
+from tunedd_api.backends.base import DependencyStatus, Stack
+from tunedd_api.backends.embedded.store import FileDocumentStore
+from tunedd_api.components.generator import GuardedChatGenerator
 
 DIMENSION = 4096
 _STOPWORDS = {"the", "a", "an", "of", "and", "is", "in", "to", "what", "how", "are", "on", "it"}
@@ -72,6 +75,20 @@ class BowDocumentEmbedder:
         }
 
 
+class ManualClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass."""
+        self.now += seconds
+
+
 class HTTPStatusError(Exception):
     """Shaped like an HTTP client's status error (status_code, response.headers)."""
 
@@ -94,14 +111,36 @@ class RecordingLLM:
         return self.reply(messages) if callable(self.reply) else self.reply
 
 
-def mock_chat_model(reply: Callable[[list[ChatMessage]], str], **options) -> ChatModel:
-    """A real ChatModel around Haystack's MockChatGenerator answering with ``reply``."""
+def mock_chat_model(reply: Callable[[list[ChatMessage]], str], **options) -> GuardedChatGenerator:
+    """A real GuardedChatGenerator around Haystack's MockChatGenerator answering with ``reply``."""
     settings = {"context_window": 4096, "max_answer_tokens": 256, "timeout_s": 10, **options}
-    return ChatModel(generator=MockChatGenerator(response_fn=reply), model_name="mock", **settings)
+    return GuardedChatGenerator(
+        generator=MockChatGenerator(response_fn=reply), model_name="mock", **settings
+    )
 
 
-class FakeBackend(Backend):
-    """Real InMemoryDocumentStore and retriever; fake embedders; MockChatGenerator as LLM."""
+@component
+class CannedChatGenerator:
+    """A serialisable chat generator that always replies ``reply`` (streaming it by words).
+
+    :param reply: The text of every reply.
+    """
+
+    def __init__(self, reply: str = "Answer [1].") -> None:
+        self.reply = reply
+
+    @component.output_types(replies=list[ChatMessage])
+    def run(self, messages: list[ChatMessage], streaming_callback=None, generation_kwargs=None):
+        """Reply with the canned text."""
+        if streaming_callback is not None:
+            for word in self.reply.split(" "):
+                streaming_callback(StreamingChunk(content=word + " "))
+        return {"replies": [ChatMessage.from_assistant(self.reply)]}
+
+
+class FakeStack(Stack):
+    """Real in-memory store (shared by index, file-backed with ``index_path``) and retrievers;
+    bag-of-words embedders; MockChatGenerator as LLM (or any ``generator``)."""
 
     name = "fake"
 
@@ -111,8 +150,14 @@ class FakeBackend(Backend):
         *,
         index_path: Path | None = None,
         context_window: int = 4096,
+        generator: object | None = None,
     ) -> None:
-        store = new_store()
+        if index_path is not None:
+            store = FileDocumentStore(path=str(index_path))
+        else:
+            store = InMemoryDocumentStore(
+                embedding_similarity_function="cosine", index=f"fake-{uuid.uuid4()}"
+            )
         self.llm = llm or RecordingLLM()
         self.index_path = index_path
         super().__init__(
@@ -121,8 +166,8 @@ class FakeBackend(Backend):
             keyword_retriever=InMemoryBM25Retriever(document_store=store),
             text_embedder=BowTextEmbedder(),
             document_embedder=BowDocumentEmbedder(),
-            chat_model=ChatModel(
-                generator=MockChatGenerator(response_fn=self.llm),
+            chat_model=GuardedChatGenerator(
+                generator=generator or MockChatGenerator(response_fn=self.llm),
                 model_name="mock",
                 context_window=context_window,
                 max_answer_tokens=256,
@@ -130,17 +175,8 @@ class FakeBackend(Backend):
             ),
         )
 
-    def prepare(self) -> None:
+    def prepare(self, *, chat: bool = True) -> None:
         """Nothing to load."""
-
-    def similarity(self, score: float) -> float:
-        """Cosine scores pass through."""
-        return score
-
-    def persist(self) -> None:
-        """Save like the embedded backend when a path is given."""
-        if self.index_path is not None:
-            save_store(self.document_store, self.index_path)
 
     def check(self) -> list[DependencyStatus]:
         """Always healthy."""

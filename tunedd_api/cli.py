@@ -1,5 +1,5 @@
-"""`tunedd` command line: serve the API, index the data folder, evaluate, and the batch
-scoring commands (db, ingest, worker, quality, spot-check)."""
+"""`tunedd` command line: serve the API, index the data folder, evaluate, dump the pipelines,
+and the batch scoring commands (db, ingest, worker, quality, spot-check)."""
 
 from __future__ import annotations
 
@@ -27,15 +27,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from tunedd_api.backends.factory import build_backend
     from tunedd_api.indexing.indexer import Indexer
+    from tunedd_api.runtime import build_runtime
 
     settings = Settings()
-    backend = build_backend(settings)
+    runtime = build_runtime(settings)
     try:
-        report = Indexer(backend=backend, settings=settings).sync()
+        runtime.prepare(chat=False)
+        report = Indexer(pipeline=runtime.indexing, data_dir=settings.data_dir).sync()
     finally:
-        backend.close()
+        runtime.close()
     print(
         json.dumps(
             {
@@ -79,6 +80,23 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dump_pipelines(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tunedd_api.pipelines.diagram import mermaid
+    from tunedd_api.runtime import build_runtime
+
+    runtime = build_runtime(Settings())  # builds the graphs; loads and connects nothing
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, pipeline in (("indexing", runtime.indexing), ("chat", runtime.chat)):
+        path = out / f"{name}.yml"
+        path.write_text(pipeline.dumps(), encoding="utf-8")
+        (out / f"{name}.mmd").write_text(mermaid(pipeline), encoding="utf-8")
+        print(f"wrote {path} and {name}.mmd ({runtime.stack.name} stack)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command."""
     parser = argparse.ArgumentParser(prog="tunedd", description=__doc__)
@@ -100,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         "--min-page-recall", type=float, help="exit 1 if page-level recall@5 is below this"
     )
     evaluate.set_defaults(run=_eval)
+    pipelines = commands.add_parser("pipelines", help="the Haystack graphs of the configured stack")
+    pipeline_commands = pipelines.add_subparsers(dest="pipelines_command", required=True)
+    dump = pipeline_commands.add_parser(
+        "dump", help="write indexing.yml and chat.yml (+ Mermaid .mmd diagrams)"
+    )
+    dump.add_argument("--out", default="pipelines", help="folder to write to (default: pipelines)")
+    dump.set_defaults(run=_dump_pipelines)
     add_records_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
@@ -22,9 +23,9 @@ from tunedd_api.api.routers import (
     search,
     web,
 )
-from tunedd_api.backends.base import Backend
-from tunedd_api.backends.factory import build_backend
+from tunedd_api.backends.base import Stack
 from tunedd_api.observability.logging import configure_logging
+from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
 
@@ -38,16 +39,29 @@ scoring jobs (`/records`; ingest and workers run as `tunedd` commands).
 """
 
 
-def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
-    """Build the app; the backend is built (from ``settings``) and started in the lifespan."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    stack: Stack | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    """Build the app; the runtime is built (from ``settings``) and started in the lifespan.
+
+    ``stack`` replaces the configured stack (tests run the graphs over fakes) and ``clock`` the
+    monotonic clock of the circuit breakers.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        parts = backend or await asyncio.to_thread(build_backend, settings)
-        state = AppState.build(settings, parts)
+        # Built on the first start and kept: a stack's components join one graph only.
+        runtime = getattr(app.state, "runtime", None)
+        if runtime is None:
+            runtime = await asyncio.to_thread(build_runtime, settings, stack=stack, clock=clock)
+            app.state.runtime = runtime
+        state = AppState.build(runtime)
         app.state.tunedd = state
-        logger.info("Starting tunedd %s on the %s backend", __version__, parts.name)
+        logger.info("Starting tunedd %s on the %s stack", __version__, runtime.stack.name)
         if settings.startup_indexing == "background":
             state._startup_task = asyncio.create_task(state.start())
         else:

@@ -86,11 +86,18 @@ class RetryPolicy:
 
 
 class CircuitBreaker:
-    """Counts consecutive failures; thread-safe."""
+    """Counts consecutive failures; thread-safe. ``clock``: monotonic seconds (tests inject)."""
 
-    def __init__(self, *, failure_threshold: int = 5, reset_after_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        failure_threshold: int = 5,
+        reset_after_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.failure_threshold = failure_threshold
         self.reset_after_s = reset_after_s
+        self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_running = False
@@ -105,7 +112,7 @@ class CircuitBreaker:
     def _state(self) -> str:
         if self._opened_at is None:
             return CLOSED
-        if time.monotonic() - self._opened_at >= self.reset_after_s:
+        if self._clock() - self._opened_at >= self.reset_after_s:
             return HALF_OPEN
         return OPEN
 
@@ -118,7 +125,7 @@ class CircuitBreaker:
             if state == HALF_OPEN and not self._trial_running:
                 self._trial_running = True  # one trial call; the rest keep failing fast
                 return
-            waited = time.monotonic() - (self._opened_at or 0.0)
+            waited = self._clock() - (self._opened_at or 0.0)
             raise CircuitOpenError(name, max(self.reset_after_s - waited, 1.0))
 
     def record_success(self) -> None:
@@ -131,7 +138,7 @@ class CircuitBreaker:
         with self._lock:
             self._failures += 1
             if self._trial_running or self._failures >= self.failure_threshold:
-                self._opened_at = time.monotonic()
+                self._opened_at = self._clock()
             self._trial_running = False
 
 
@@ -212,12 +219,19 @@ class Guards:
     llm: Guard
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Guards":
-        """Guards with the retry and breaker limits from settings, exporting breaker states."""
-        from tunedd_api.observability.metrics import record_circuit_state
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        on_state_change: Callable[[str, str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> "Guards":
+        """Guards with the retry and breaker limits from settings; ``on_state_change`` hears
+        every breaker's state (from the start: closed)."""
 
         def guard(name: str) -> Guard:
-            record_circuit_state(name, CLOSED)
+            if on_state_change is not None:
+                on_state_change(name, CLOSED)
             return Guard(
                 name,
                 retry=RetryPolicy(
@@ -228,8 +242,9 @@ class Guards:
                 breaker=CircuitBreaker(
                     failure_threshold=settings.breaker_failure_threshold,
                     reset_after_s=settings.breaker_reset_s,
+                    clock=clock,
                 ),
-                on_state_change=record_circuit_state,
+                on_state_change=on_state_change,
             )
 
         return cls(

@@ -8,17 +8,18 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tunedd_api.backends.base import Backend
+from tunedd_api.backends.base import Stack
 from tunedd_api.chat.conversations import ConversationStore, InMemoryConversationStore
-from tunedd_api.chat.retrieval import Retriever
-from tunedd_api.chat.service import NOT_FOUND_ANSWER, ChatService
+from tunedd_api.chat.service import ChatService
 from tunedd_api.chat.summary import Summarizer, SummaryService
+from tunedd_api.components.hybrid_retriever import HybridRetriever
 from tunedd_api.indexing.catalog import DocumentCatalog
 from tunedd_api.indexing.indexer import Indexer, IndexReport
 from tunedd_api.observability.metrics import track_conversations, track_queue_depth
 from tunedd_api.records.store import RecordStore
-from tunedd_api.resilience import Guards
+from tunedd_api.runtime import Runtime
 from tunedd_api.settings import Settings
+from tunedd_api.turns import NOT_FOUND_ANSWER
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +29,9 @@ class AppState:
     """Everything the routers need; ``ready`` turns true once startup indexing is done."""
 
     settings: Settings
-    backend: Backend
+    runtime: Runtime
     catalog: DocumentCatalog
     conversations: ConversationStore
-    retriever: Retriever
     chat: ChatService
     summaries: SummaryService
     ready: bool = False
@@ -58,45 +58,52 @@ class AppState:
                 return None
         return self.records()
 
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The chat graph's retriever (``/search`` calls it directly)."""
+        return self.runtime.chat.get_component("retriever")
+
+    @property
+    def backend(self) -> Stack:
+        """The stack the runtime runs on."""
+        return self.runtime.stack
+
     @classmethod
-    def build(cls, settings: Settings, backend: Backend) -> "AppState":
-        """Wire the parts together (nothing is loaded or connected yet)."""
-        backend.use_guards(Guards.from_settings(settings))
+    def build(cls, runtime: Runtime) -> "AppState":
+        """Wire the use cases to the runtime (nothing is loaded or connected yet)."""
+        settings, stack = runtime.settings, runtime.stack
         conversations = InMemoryConversationStore(
             max_conversations=settings.max_conversations,
             ttl_s=settings.conversation_ttl_s,
             max_messages=settings.max_messages_per_conversation,
         )
         track_conversations(conversations.count)
-        track_queue_depth(lambda: backend.chat_model.queue_depth)
-        retriever = Retriever(backend, hybrid=settings.retrieval_mode == "hybrid")
+        track_queue_depth(lambda: stack.chat_model.queue_depth)
         chat = ChatService(
+            pipeline=runtime.chat,
             conversations=conversations,
-            retriever=retriever,
-            chat_model=backend.chat_model,
-            embed_texts=backend.embed_texts,
+            chat_model=stack.chat_model,
             settings=settings,
         )
         summarizer = Summarizer(
-            chat_model=backend.chat_model,
+            chat_model=stack.chat_model,
             not_found_answer=NOT_FOUND_ANSWER,
             timeout_s=settings.summary_timeout_s,
         )
         return cls(
             settings=settings,
-            backend=backend,
+            runtime=runtime,
             catalog=DocumentCatalog(),
             conversations=conversations,
-            retriever=retriever,
             chat=chat,
             summaries=SummaryService(conversations=conversations, summarizer=summarizer),
         )
 
     async def start(self) -> None:
-        """Prepare the backend and index the data folder (blocking work in a thread)."""
+        """Prepare the runtime and index the data folder (blocking work in a thread)."""
         try:
-            await asyncio.to_thread(self.backend.prepare)
-            indexer = Indexer(backend=self.backend, settings=self.settings)
+            await asyncio.to_thread(self.runtime.prepare)
+            indexer = Indexer(pipeline=self.runtime.indexing, data_dir=self.settings.data_dir)
             self.index_report = await asyncio.to_thread(indexer.sync)
             self.catalog.replace(self.index_report.records)
             self.ready = True
@@ -109,6 +116,6 @@ class AppState:
         """Cancel unfinished startup work and release the backend."""
         if self._startup_task is not None and not self._startup_task.done():
             self._startup_task.cancel()
-        await asyncio.to_thread(self.backend.close)
+        await asyncio.to_thread(self.runtime.close)
         if self._records is not None:
             self._records.close()

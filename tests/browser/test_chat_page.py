@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 import uvicorn
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from haystack.dataclasses import ChatMessage
 
 from tunedd_api.main import create_app
@@ -62,7 +62,7 @@ def base_url(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         min_relevance=0.05,
         log_format="text",
     )
-    app = create_app(settings, backend=FakeBackend(RecordingLLM(quote_first_source)))
+    app = create_app(settings, stack=FakeStack(RecordingLLM(quote_first_source)))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

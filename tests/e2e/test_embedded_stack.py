@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sse import parse_sse
 
 from tunedd_api.api.schemas import SummaryOut
-from tunedd_api.chat.service import NOT_FOUND_ANSWER
+from tunedd_api.turns import NOT_FOUND_ANSWER
 from tunedd_api.embedding.tokenizer import MAX_CONTENT_TOKENS, TokenCounter
 from tunedd_api.main import create_app
 from tunedd_api.settings import Settings

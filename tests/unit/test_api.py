@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from pdf_factory import make_corrupt_pdf, make_pdf
 
-from tunedd_api.chat.service import NOT_FOUND_ANSWER
+from tunedd_api.turns import NOT_FOUND_ANSWER
 from tunedd_api.main import create_app
 from tunedd_api.settings import Settings
 
@@ -44,7 +44,7 @@ def llm() -> RecordingLLM:
 
 @pytest.fixture()
 def client(settings: Settings, llm: RecordingLLM) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, backend=FakeBackend(llm))) as test_client:
+    with TestClient(create_app(settings, stack=FakeStack(llm))) as test_client:
         yield test_client
 
 

@@ -10,16 +10,16 @@ from haystack_integrations.components.embedders.ollama import OllamaTextEmbedder
 from haystack_integrations.components.generators.ollama import OllamaChatGenerator
 from haystack_integrations.components.retrievers.weaviate import WeaviateEmbeddingRetriever
 
-from tunedd_api.backends.factory import build_backend
-from tunedd_api.backends.generation import GenerationCall
+from tunedd_api.backends.factory import build_stack
+from tunedd_api.components.generator import GenerationCall
 from tunedd_api.backends.production.weaviate_schema import collection_settings
-from tunedd_api.embedding.components import OnnxTextEmbedder
-from tunedd_api.indexing.records import CHUNK_META_FIELDS
+from tunedd_api.components.embedders import OnnxTextEmbedder
+from tunedd_api.documents import CHUNK_META_FIELDS
 from tunedd_api.settings import BackendKind, Settings
 
 
 def test_embedded_settings_build_in_process_parts(tmp_path) -> None:
-    backend = build_backend(Settings(_env_file=None, index_dir=tmp_path))
+    backend = build_stack(Settings(_env_file=None, index_dir=tmp_path))
 
     assert backend.name == "embedded"
     assert isinstance(backend.retriever, InMemoryEmbeddingRetriever)
@@ -36,7 +36,7 @@ def test_production_settings_build_weaviate_and_ollama_parts() -> None:
         ollama_context_tokens=4096,
     )
 
-    backend = build_backend(settings)
+    backend = build_stack(settings)
 
     assert backend.name == "production"
     assert isinstance(backend.retriever, WeaviateEmbeddingRetriever)
@@ -55,7 +55,7 @@ def test_production_settings_build_weaviate_and_ollama_parts() -> None:
     twin = backend.chat_model.generator_for(json_call)
     assert twin is not backend.chat_model.generator and twin.response_format == schema
     assert backend.chat_model.generator_for(json_call) is twin  # built once, then reused
-    assert backend.similarity(1.0) == 1.0 and backend.similarity(0.5) == 0.0
+    assert backend.score_scale == "certainty"  # HybridRetriever maps it to cosine
 
 
 def test_weaviate_collection_declares_every_filtered_field() -> None:

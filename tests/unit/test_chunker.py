@@ -8,8 +8,8 @@ import re
 import pytest
 
 from tunedd_api.embedding.tokenizer import MAX_CONTENT_TOKENS, TokenCounter
-from tunedd_api.indexing.chunker import Chunk, PageAwareChunker
-from tunedd_api.indexing.pdf_reader import PdfPage
+from tunedd_api.components.page_splitter import Chunk, PageAwareChunker
+from tunedd_api.components.pdf_text import PdfPage
 
 _WORDS = (
     "agent planner memory tool retrieval language model evaluation benchmark reasoning "

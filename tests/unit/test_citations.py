@@ -9,9 +9,9 @@ import pytest
 from haystack import Document
 
 from fakes import bag_of_words
-from tunedd_api.chat.citations import verify_citations
-from tunedd_api.chat.grounding import SupportScorer
-from tunedd_api.chat.retrieval import RetrievedChunk
+from tunedd_api.components.citation_verifier import verify_citations
+from tunedd_api.components.grounding import SupportScorer
+from tunedd_api.turns import RetrievedChunk
 from tunedd_api.errors import BackendUnavailableError
 
 MIN_SUPPORT = 0.6

@@ -4,13 +4,12 @@ and no failure loses or corrupts stored history."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from apps import volcano_client
-from fakes import BowTextEmbedder, FakeBackend, HTTPStatusError, RecordingLLM
+from fakes import BowTextEmbedder, FakeStack, HTTPStatusError, ManualClock, RecordingLLM
 from fastapi.testclient import TestClient
 
 QUESTION = {"message": "What do volcanoes erupt?"}
@@ -35,17 +34,23 @@ class FlakyEmbedder:
 
 
 @pytest.fixture()
-def backend() -> FakeBackend:
-    backend = FakeBackend(RecordingLLM("Volcanoes erupt molten basalt lava [1]."))
+def backend() -> FakeStack:
+    backend = FakeStack(RecordingLLM("Volcanoes erupt molten basalt lava [1]."))
     backend.text_embedder = FlakyEmbedder()
     return backend
 
 
 @pytest.fixture()
-def client(tmp_path: Path, backend: FakeBackend) -> Iterator[TestClient]:
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture()
+def client(tmp_path: Path, backend: FakeStack, clock: ManualClock) -> Iterator[TestClient]:
     with volcano_client(
         tmp_path,
         backend,
+        clock=clock,
         retry_attempts=3,
         retry_base_delay_s=0.0,
         retry_max_delay_s=0.05,
@@ -78,7 +83,7 @@ def test_transient_faults_are_retried_invisibly(client, backend, blips) -> None:
     assert len(history(client, conversation_id)) == 2
 
 
-def test_dead_backend_opens_the_breaker_then_recovers(client, backend) -> None:
+def test_dead_backend_opens_the_breaker_then_recovers(client, backend, clock) -> None:
     conversation_id = client.post("/conversations").json()["id"]
     url = f"/conversations/{conversation_id}/messages"
     assert client.post(url, json=QUESTION).status_code == 200
@@ -97,7 +102,7 @@ def test_dead_backend_opens_the_breaker_then_recovers(client, backend) -> None:
     assert 'tunedd_circuit_state{dependency="embedder"} 2.0' in metrics
 
     backend.text_embedder.down = False
-    time.sleep(0.35)  # breaker_reset_s: the next call is the half-open trial
+    clock.advance(0.35)  # past breaker_reset_s: the next call is the half-open trial
     recovered = client.post(url, json=QUESTION)
 
     assert recovered.status_code == 200

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fakes import RecordingLLM, mock_chat_model
-from tunedd_api.chat.conversations import Message
-from tunedd_api.chat.followup import QueryRewriter, needs_context
+from tunedd_api.components.followup_rewriter import FollowUpRewriter, needs_context
+from tunedd_api.turns import History, Message
 
 FIRST_QUESTION = "How does the ReAct agent plan its actions?"
 LAST_QUESTION = "Which benchmarks does the Voyager paper use?"
@@ -19,16 +19,20 @@ STANDALONE = (
 
 
 @pytest.fixture
-def history() -> tuple[Message, ...]:
-    return (
-        Message(role="user", content=FIRST_QUESTION),
-        Message(role="assistant", content="It interleaves reasoning and acting [1]."),
-        Message(role="user", content=LAST_QUESTION),
-        Message(role="assistant", content="Minecraft tasks [2]."),
+def history() -> History:
+    return History.of(
+        (
+            Message(role="user", content=FIRST_QUESTION),
+            Message(role="assistant", content="It interleaves reasoning and acting [1]."),
+            Message(role="user", content=LAST_QUESTION),
+            Message(role="assistant", content="Minecraft tasks [2]."),
+        )
     )
 
 
-def rewriter(reply: str | Exception = "", mode: str = "llm") -> tuple[QueryRewriter, RecordingLLM]:
+def rewriter(
+    reply: str | Exception = "", mode: str = "llm"
+) -> tuple[FollowUpRewriter, RecordingLLM]:
     def respond(_messages):
         if isinstance(reply, Exception):
             raise reply
@@ -36,7 +40,7 @@ def rewriter(reply: str | Exception = "", mode: str = "llm") -> tuple[QueryRewri
 
     llm = RecordingLLM(respond)
     model = mock_chat_model(llm)
-    return QueryRewriter(chat_model=model, mode=mode, timeout_s=5), llm
+    return FollowUpRewriter(generator=model, mode=mode, timeout_s=5), llm
 
 
 @pytest.mark.parametrize(
@@ -50,14 +54,14 @@ def test_short_referring_messages_need_context(message: str) -> None:
 @pytest.mark.parametrize(
     "message", [STANDALONE, "Summarise the evaluation section of the WebArena paper please"]
 )
-def test_standalone_question_is_searched_as_is(history: tuple[Message, ...], message: str) -> None:
+def test_standalone_question_is_searched_as_is(history: History, message: str) -> None:
     rewrite, llm = rewriter("should not be called")
     query = rewrite.rewrite(message, history)
     assert (query.text, query.method) == (message, "none")
     assert llm.prompts == []  # the LLM is only asked when the heuristics say so
 
 
-def test_llm_rewrite_is_used_for_a_follow_up(history: tuple[Message, ...]) -> None:
+def test_llm_rewrite_is_used_for_a_follow_up(history: History) -> None:
     rewrite, llm = rewriter("Standalone question: What are the limitations of the Voyager paper?")
     query = rewrite.rewrite("What are its limitations?", history)
     assert (query.text, query.method) == ("What are the limitations of the Voyager paper?", "llm")
@@ -73,28 +77,26 @@ def test_llm_rewrite_is_used_for_a_follow_up(history: tuple[Message, ...]) -> No
         "Limitations " * 80,  # rambling
     ],
 )
-def test_unusable_rewrite_falls_back_to_heuristic(
-    history: tuple[Message, ...], bad_reply: str
-) -> None:
+def test_unusable_rewrite_falls_back_to_heuristic(history: History, bad_reply: str) -> None:
     rewrite, _ = rewriter(bad_reply)
     query = rewrite.rewrite("What are its limitations?", history)
     assert (query.text, query.method) == (f"{LAST_QUESTION} What are its limitations?", "heuristic")
 
 
-def test_model_failure_falls_back_to_heuristic(history: tuple[Message, ...]) -> None:
+def test_model_failure_falls_back_to_heuristic(history: History) -> None:
     rewrite, _ = rewriter(RuntimeError("connection refused"))
     query = rewrite.rewrite("What are its limitations?", history)
     assert query.method == "heuristic"
 
 
-def test_heuristic_mode_never_calls_the_llm(history: tuple[Message, ...]) -> None:
+def test_heuristic_mode_never_calls_the_llm(history: History) -> None:
     rewrite, llm = rewriter("unused", mode="heuristic")
     query = rewrite.rewrite("And the benchmarks?", history)
     assert (query.text, query.method) == (f"{LAST_QUESTION} And the benchmarks?", "heuristic")
     assert llm.prompts == []
 
 
-def test_off_mode_searches_the_message(history: tuple[Message, ...]) -> None:
+def test_off_mode_searches_the_message(history: History) -> None:
     rewrite, _ = rewriter("unused", mode="off")
     assert rewrite.rewrite("And the benchmarks?", history).method == "none"
 
@@ -110,12 +112,12 @@ def test_long_message_with_pronoun_is_standalone() -> None:
 )
 def test_without_history_message_is_unchanged(message: str) -> None:
     rewrite, llm = rewriter("unused")
-    assert rewrite.rewrite(message, ()).text == message
+    assert rewrite.rewrite(message, History()).text == message
     assert llm.prompts == []
 
 
 def test_only_assistant_history_gives_no_context() -> None:
-    history = (Message(role="assistant", content="Hello, ask me about the papers."),)
+    history = History.of((Message(role="assistant", content="Hello, ask me about the papers."),))
     rewrite, _ = rewriter("unused")
     assert rewrite.rewrite("What are its limitations?", history).method == "none"
 

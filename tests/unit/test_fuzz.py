@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from pdf_factory import make_pdf
@@ -28,7 +28,7 @@ APP = create_app(
         min_relevance=0.1,
         max_conversations=100_000,
     ),
-    backend=FakeBackend(RecordingLLM("Volcanoes erupt molten basalt lava [1].")),
+    stack=FakeStack(RecordingLLM("Volcanoes erupt molten basalt lava [1].")),
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # Valid inputs and deliberately invalid ones (wrong types, missing fields, bad UUIDs, ...).

@@ -1,4 +1,4 @@
-"""Unit tests of ChatModel: replies, typed backend errors, bounded queue, deadlines, streaming."""
+"""Unit tests of GuardedChatGenerator: replies, typed errors, queue, deadlines, streaming."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ import pytest
 from haystack.components.generators.chat import MockChatGenerator
 from haystack.dataclasses import ChatMessage, StreamingChunk
 
-from tunedd_api.backends.generation import ChatModel, GenerationCall
+from tunedd_api.components.generator import GenerationCall, GuardedChatGenerator
+from tunedd_api.components.llama_generator import LlamaCppGuardedGenerator
 from tunedd_api.errors import BackendUnavailableError, GenerationTimeoutError, ModelBusyError
 
 MESSAGES = [ChatMessage.from_system("Be brief."), ChatMessage.from_user("Hello?")]
 
 
 def _model(
-    generator: Any, *, timeout_s: float = 5, max_queue: int = 8, cls: type = ChatModel
-) -> ChatModel:
+    generator: Any, *, timeout_s: float = 5, max_queue: int = 8, cls: type = GuardedChatGenerator
+) -> GuardedChatGenerator:
     return cls(
         generator=generator,
         model_name="fake",
@@ -159,7 +160,7 @@ def test_no_streaming_callback_without_on_token() -> None:
 def test_per_call_limits_reach_backend_hooks() -> None:
     seen: list[Any] = []
 
-    class HookedModel(ChatModel):
+    class HookedModel(GuardedChatGenerator):
         def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
             seen.append(call)
             return {}
@@ -181,7 +182,7 @@ def test_per_call_limits_reach_backend_hooks() -> None:
     assert (seen[1].max_tokens, seen[1].timeout_s, seen[1].json_schema) == (128, 30, None)
 
 
-class RaisingStopModel(ChatModel):
+class RaisingStopModel(GuardedChatGenerator):
     """Like the Ollama model: aborts the stream by raising in the callback."""
 
     stops_by_raising = True
@@ -245,19 +246,14 @@ def test_stop_by_raising_survives_a_generator_that_swallows_callback_errors() ->
 
 
 def test_llama_json_calls_use_a_grammar_and_no_eos_forcing(tmp_path) -> None:
-    from tunedd_api.backends.embedded.backend import LlamaChatModel
-
     class Loaded:
         def token_eos(self) -> int:
             return 2
 
-    model = LlamaChatModel(
-        generator=type("G", (), {"_model": Loaded()})(),
-        model_name="m",
-        context_window=4096,
-        max_answer_tokens=64,
-        timeout_s=5,
+    model = LlamaCppGuardedGenerator(
+        model="m", context_window=4096, max_answer_tokens=64, timeout_s=5
     )
+    model.generator = type("G", (), {"_model": Loaded()})()
     call = GenerationCall(
         deadline=time.monotonic() + 5,
         timeout_s=5,

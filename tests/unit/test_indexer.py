@@ -6,14 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fakes import FakeBackend
-from haystack import Document
+from fakes import FakeStack
+from haystack import Document, Pipeline
 from haystack.document_stores.types import DuplicatePolicy
 from pdf_factory import make_corrupt_pdf, make_encrypted_pdf, make_non_pdf, make_pdf
 
 from tunedd_api.backends.embedded.store import load_store
 from tunedd_api.indexing.indexer import Indexer
-from tunedd_api.indexing.records import MARKER_FILTER, chunk_id, document_filter
+from tunedd_api.documents import MARKER_FILTER, chunk_id, document_filter
+from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
 
 VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed the volcano vents."]
@@ -40,11 +41,18 @@ def settings(tmp_path: Path, data_dir: Path) -> Settings:
     )
 
 
-def _sync(backend: FakeBackend, settings: Settings):
-    return Indexer(backend=backend, settings=settings).sync()
+_PIPELINES: dict[int, tuple[FakeStack, Pipeline]] = {}
 
 
-def _chunks(backend: FakeBackend, file_name: str) -> list[Document]:
+def _sync(backend: FakeStack, settings: Settings):
+    """Index through the runtime's graph (built once per stack: components join one graph)."""
+    if id(backend) not in _PIPELINES or _PIPELINES[id(backend)][0] is not backend:
+        _PIPELINES[id(backend)] = (backend, build_runtime(settings, stack=backend).indexing)
+    pipeline = _PIPELINES[id(backend)][1]
+    return Indexer(pipeline=pipeline, data_dir=settings.data_dir).sync()
+
+
+def _chunks(backend: FakeStack, file_name: str) -> list[Document]:
     docs = backend.document_store.filter_documents(
         {"field": "meta.file_name", "operator": "==", "value": file_name}
     )
@@ -52,7 +60,7 @@ def _chunks(backend: FakeBackend, file_name: str) -> list[Document]:
 
 
 def test_chunks_carry_document_identity_and_pages(settings: Settings) -> None:
-    backend = FakeBackend()
+    backend = FakeStack()
     report = _sync(backend, settings)
 
     assert report.indexed == 2 and report.failed == 0
@@ -71,10 +79,10 @@ def test_chunks_carry_document_identity_and_pages(settings: Settings) -> None:
 
 def test_restart_reuses_everything_and_embeds_nothing(settings: Settings) -> None:
     index_path = settings.index_dir / "index.npz"
-    first = FakeBackend(index_path=index_path)
+    first = FakeStack(index_path=index_path)
     _sync(first, settings)
 
-    restarted = FakeBackend(index_path=index_path)
+    restarted = FakeStack(index_path=index_path)
     restarted.document_store = restarted.retriever.document_store = load_store(index_path)
     report = _sync(restarted, settings)
 
@@ -84,7 +92,7 @@ def test_restart_reuses_everything_and_embeds_nothing(settings: Settings) -> Non
 
 
 def test_changed_file_is_reindexed_and_old_chunks_deleted(settings: Settings) -> None:
-    backend = FakeBackend()
+    backend = FakeStack()
     before = {r.file_name: r.document_id for r in _sync(backend, settings).records}
     make_pdf(settings.data_dir / "volcano.pdf", VOLCANO + ["Lava domes grow slowly."])
 
@@ -100,7 +108,7 @@ def test_changed_file_is_reindexed_and_old_chunks_deleted(settings: Settings) ->
 
 
 def test_removed_file_is_dropped(settings: Settings) -> None:
-    backend = FakeBackend()
+    backend = FakeStack()
     _sync(backend, settings)
     (settings.data_dir / "glacier.pdf").unlink()
 
@@ -121,7 +129,7 @@ def test_removed_file_is_dropped(settings: Settings) -> None:
 )
 def test_bad_file_is_listed_with_reason_and_others_index(settings, maker, reason) -> None:
     maker(settings.data_dir / "bad.pdf")
-    backend = FakeBackend()
+    backend = FakeStack()
 
     report = _sync(backend, settings)
 
@@ -133,7 +141,7 @@ def test_bad_file_is_listed_with_reason_and_others_index(settings, maker, reason
 
 
 def test_interrupted_write_is_cleaned_up_and_redone(settings: Settings) -> None:
-    backend = FakeBackend()
+    backend = FakeStack()
     report = _sync(backend, settings)
     volcano_id = next(r.document_id for r in report.records if r.file_name == "volcano.pdf")
     # Simulate a crash after the other chunks were written but before the commit marker.
@@ -153,7 +161,7 @@ def test_interrupted_write_is_cleaned_up_and_redone(settings: Settings) -> None:
 
 
 def test_renamed_file_keeps_its_vectors(settings: Settings) -> None:
-    backend = FakeBackend()
+    backend = FakeStack()
     _sync(backend, settings)
     embedded_before = backend.document_embedder.embedded
     (settings.data_dir / "glacier.pdf").rename(settings.data_dir / "ice.pdf")
@@ -167,7 +175,7 @@ def test_renamed_file_keeps_its_vectors(settings: Settings) -> None:
 
 def test_duplicate_content_is_indexed_once(settings: Settings) -> None:
     shutil.copy(settings.data_dir / "volcano.pdf", settings.data_dir / "volcano-copy.pdf")
-    backend = FakeBackend()
+    backend = FakeStack()
 
     report = _sync(backend, settings)
 
@@ -178,17 +186,17 @@ def test_duplicate_content_is_indexed_once(settings: Settings) -> None:
 
 
 def test_parallel_parsing_gives_the_same_chunks(settings: Settings) -> None:
-    serial, parallel = FakeBackend(), FakeBackend()
+    serial, parallel = FakeStack(), FakeStack()
     _sync(serial, settings)
     _sync(parallel, settings.model_copy(update={"index_workers": 2}))
 
-    def contents(backend: FakeBackend) -> list[tuple[str, str]]:
+    def contents(backend: FakeStack) -> list[tuple[str, str]]:
         return sorted((d.id, d.content) for d in backend.document_store.filter_documents())
 
     assert contents(parallel) == contents(serial)
 
 
 def test_missing_data_folder_indexes_nothing(settings: Settings, tmp_path: Path) -> None:
-    report = _sync(FakeBackend(), settings.model_copy(update={"data_dir": tmp_path / "none"}))
+    report = _sync(FakeStack(), settings.model_copy(update={"data_dir": tmp_path / "none"}))
 
     assert report.records == [] and report.indexed == 0

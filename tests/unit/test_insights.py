@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 from apps import volcano_client
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage
 
@@ -60,7 +60,7 @@ def llm() -> RecordingLLM:
 def client(tmp_path: Path, llm: RecordingLLM) -> Iterator[TestClient]:
     with volcano_client(
         tmp_path,
-        FakeBackend(llm),
+        FakeStack(llm),
         insights_distance_threshold=0.8,
         insights_llm_min_s=0.0,
         insights_llm_labels=True,
@@ -153,7 +153,7 @@ def test_text_without_words_stays_unclustered(client: TestClient) -> None:
 
 
 def test_embedded_default_names_clusters_without_the_llm(tmp_path: Path, llm) -> None:
-    with volcano_client(tmp_path, FakeBackend(llm), insights_distance_threshold=0.8) as client:
+    with volcano_client(tmp_path, FakeStack(llm), insights_distance_threshold=0.8) as client:
         result = client.post("/insights/themes", json=body()).json()
     assert result["labels_by"] == "keywords" and result["flags"] == ["llm_disabled"]
     assert llm.prompts == []

@@ -9,11 +9,12 @@ from typing import Iterator
 
 import pytest
 from apps import volcano_client
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from pdf_factory import make_pdf
 
-from tunedd_api.chat.conversations import InMemoryConversationStore, Message
+from tunedd_api.chat.conversations import InMemoryConversationStore
+from tunedd_api.turns import Message
 from tunedd_api.errors import (
     ConversationCapacityError,
     ConversationFullError,
@@ -32,7 +33,7 @@ def llm() -> RecordingLLM:
 def client(tmp_path: Path, llm: RecordingLLM) -> Iterator[TestClient]:
     with volcano_client(
         tmp_path,
-        FakeBackend(llm),
+        FakeStack(llm),
         max_conversations=3,
         max_messages_per_conversation=4,
         max_request_bytes=2048,
@@ -184,7 +185,7 @@ def test_injection_in_a_document_stays_data_in_the_user_turn(tmp_path: Path, llm
         index_workers=1,
         min_relevance=0.1,
     )
-    with TestClient(create_app(settings, backend=FakeBackend(llm))) as client:
+    with TestClient(create_app(settings, stack=FakeStack(llm))) as client:
         conversation_id = client.post("/conversations").json()["id"]
         client.post(
             f"/conversations/{conversation_id}/messages",

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 from apps import volcano_client
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage
 
@@ -26,7 +26,7 @@ def echo_question(messages: list[ChatMessage]) -> str:
 
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    backend = FakeBackend(RecordingLLM(echo_question))
+    backend = FakeStack(RecordingLLM(echo_question))
     with volcano_client(tmp_path, backend, llm_max_queue=64, followup_rewrite="off") as client:
         yield client
 

@@ -8,7 +8,7 @@ from typing import Iterator
 import openai
 import pytest
 from apps import volcano_client
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 
 ANSWER = "Volcanoes erupt molten basalt lava [1]."
@@ -21,7 +21,7 @@ def llm() -> RecordingLLM:
 
 @pytest.fixture()
 def client(tmp_path: Path, llm: RecordingLLM) -> Iterator[TestClient]:
-    with volcano_client(tmp_path, FakeBackend(llm)) as test_client:
+    with volcano_client(tmp_path, FakeStack(llm)) as test_client:
         yield test_client
 
 

@@ -15,7 +15,7 @@ from pdf_factory import (
     make_textless_pdf,
 )
 
-from tunedd_api.indexing.pdf_reader import (
+from tunedd_api.components.pdf_text import (
     PdfPage,
     UnreadableDocumentError,
     clean_page_text,

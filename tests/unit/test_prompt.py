@@ -7,16 +7,47 @@ from haystack import Document
 from haystack.components.generators.chat import MockChatGenerator
 from haystack.dataclasses import ChatMessage
 
-from tunedd_api.backends.generation import ChatModel
-from tunedd_api.chat.conversations import Message
-from tunedd_api.chat.prompt import SYSTEM_PROMPT, BuiltPrompt, PromptBuilder
-from tunedd_api.chat.retrieval import RetrievedChunk
+from dataclasses import dataclass
+
+from tunedd_api.components.generator import GuardedChatGenerator
+from tunedd_api.components.prompt_builder import SYSTEM_PROMPT, BudgetedPromptBuilder
+from tunedd_api.turns import History, Message, RetrievedChunk
 
 QUESTION = "How do agents use tools?"
 
 
-def _model(context_window: int = 8192, max_answer_tokens: int = 256) -> ChatModel:
-    return ChatModel(
+@dataclass
+class BuiltPrompt:
+    messages: list[ChatMessage]
+    sources: list[RetrievedChunk]
+    history_turns_used: int
+    history_truncated: bool
+
+
+class PromptBuilder:
+    """The component, called with a model's window and stored messages as the graph does."""
+
+    def __init__(
+        self, *, chat_model: GuardedChatGenerator, history_max_turns: int, history_budget: int
+    ) -> None:
+        self._component = BudgetedPromptBuilder(
+            context_window=chat_model.context_window,
+            max_answer_tokens=chat_model.max_answer_tokens,
+            history_max_turns=history_max_turns,
+            history_budget=history_budget,
+        )
+
+    def build(
+        self, *, question: str, sources: list[RetrievedChunk], history: tuple[Message, ...]
+    ) -> BuiltPrompt:
+        out = self._component.run(question=question, sources=sources, history=History.of(history))
+        return BuiltPrompt(
+            out["prompt"], out["sources"], out["history_turns_used"], out["history_truncated"]
+        )
+
+
+def _model(context_window: int = 8192, max_answer_tokens: int = 256) -> GuardedChatGenerator:
+    return GuardedChatGenerator(
         generator=MockChatGenerator(),
         model_name="mock",
         context_window=context_window,
@@ -68,7 +99,7 @@ def _history(turns: int) -> tuple[Message, ...]:
 TURN_COST = 38
 
 
-def _estimated_tokens(model: ChatModel, built: BuiltPrompt) -> int:
+def _estimated_tokens(model: GuardedChatGenerator, built: BuiltPrompt) -> int:
     return sum(model.estimate_tokens(m.text or "") for m in built.messages)
 
 

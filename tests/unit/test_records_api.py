@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from apps import volcano_client
-from fakes import FakeBackend
+from fakes import FakeStack
 
 from tunedd_api.records.ingest import ingest_file
 from tunedd_api.records.lexicon import lexicon_sentiment
@@ -35,7 +35,7 @@ def scored_db(db_url: str) -> str:
 
 @pytest.fixture()
 def client(tmp_path, scored_db):
-    with volcano_client(tmp_path, FakeBackend(), records_db_url=scored_db) as client:
+    with volcano_client(tmp_path, FakeStack(), records_db_url=scored_db) as client:
         yield client
 
 
@@ -115,7 +115,7 @@ def test_an_empty_database_reports_no_results_not_an_error(tmp_path: Path) -> No
 
 def test_records_database_down_is_a_503(tmp_path: Path) -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"
-    with volcano_client(tmp_path, FakeBackend(), records_db_url=url) as client:
+    with volcano_client(tmp_path, FakeStack(), records_db_url=url) as client:
         response = client.get("/records/stats")
         assert response.status_code == 503 and "records database" in response.json()["detail"]
         assert client.get("/metrics").status_code == 200  # a scrape never fails on it

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
+from fakes import ManualClock
 
 from tunedd_api.errors import BackendUnavailableError
 from tunedd_api.resilience import (
@@ -44,13 +44,16 @@ class Flaky:
         return "ok"
 
 
+CLOCK = ManualClock()
+
+
 def guard(attempts: int = 3, threshold: int = 5, reset_s: float = 30.0) -> tuple[Guard, list]:
     slept: list[float] = []
     return (
         Guard(
             "embedder",
             retry=RetryPolicy(attempts=attempts, base_delay_s=0.5, max_delay_s=8.0),
-            breaker=CircuitBreaker(failure_threshold=threshold, reset_after_s=reset_s),
+            breaker=CircuitBreaker(failure_threshold=threshold, reset_after_s=reset_s, clock=CLOCK),
             sleep=slept.append,
         ),
         slept,
@@ -119,7 +122,7 @@ def test_breaker_opens_fails_fast_then_half_opens_and_closes() -> None:
     assert down.calls == 3  # failed fast: the backend was not called
     assert opened.value.retry_after_s >= 1
 
-    time.sleep(0.06)
+    CLOCK.advance(0.06)
     assert g.breaker.state == HALF_OPEN
     assert g.call(down) == "ok"  # the trial call succeeds
     assert g.breaker.state == CLOSED
@@ -129,7 +132,7 @@ def test_failed_trial_reopens_the_breaker() -> None:
     g, _ = guard(attempts=1, threshold=1, reset_s=0.05)
     with pytest.raises(BackendUnavailableError):
         g.call(Flaky(ConnectionError("down")))
-    time.sleep(0.06)
+    CLOCK.advance(0.06)
     with pytest.raises(BackendUnavailableError):
         g.call(Flaky(ConnectionError("still down")))
     assert g.breaker.state == OPEN

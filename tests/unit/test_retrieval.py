@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fakes import FakeBackend, bag_of_words
+from fakes import FakeStack, bag_of_words
 from haystack import Document
 
-from tunedd_api.chat.retrieval import Retriever
+from tunedd_api.components.hybrid_retriever import HybridRetriever
 
 TEXTS = {
     "a": "volcanoes erupt basalt lava from magma chambers",
@@ -27,8 +27,8 @@ class FixedEmbedder:
 
 
 @pytest.fixture()
-def backend() -> FakeBackend:
-    backend = FakeBackend()
+def backend() -> FakeStack:
+    backend = FakeStack()
     backend.document_store.write_documents(
         [
             Document(
@@ -44,12 +44,21 @@ def backend() -> FakeBackend:
     return backend
 
 
-def test_dense_mode_misses_the_exact_keyword(backend: FakeBackend) -> None:
+def Retriever(backend: FakeStack, *, hybrid: bool, min_relevance: float = 0.3) -> HybridRetriever:
+    return HybridRetriever(
+        text_embedder=backend.text_embedder,
+        embedding_retriever=backend.retriever,
+        keyword_retriever=backend.keyword_retriever if hybrid else None,
+        min_relevance=min_relevance,
+    )
+
+
+def test_dense_mode_misses_the_exact_keyword(backend: FakeStack) -> None:
     found = Retriever(backend, hybrid=False).retrieve("zygomorphic", document_ids=None, top_k=1)
     assert [c.document.id for c in found] == ["a"]
 
 
-def test_hybrid_mode_fuses_in_the_keyword_match_with_its_cosine(backend: FakeBackend) -> None:
+def test_hybrid_mode_fuses_in_the_keyword_match_with_its_cosine(backend: FakeStack) -> None:
     found = Retriever(backend, hybrid=True).retrieve("zygomorphic", document_ids=None, top_k=2)
 
     by_id = {c.document.id: c for c in found}
@@ -59,6 +68,28 @@ def test_hybrid_mode_fuses_in_the_keyword_match_with_its_cosine(backend: FakeBac
     assert by_id["b"].similarity == pytest.approx(0.0, abs=1e-6)  # computed from its vector
 
 
-def test_hybrid_respects_the_document_scope(backend: FakeBackend) -> None:
+def test_hybrid_respects_the_document_scope(backend: FakeStack) -> None:
     found = Retriever(backend, hybrid=True).retrieve("zygomorphic", document_ids=["c"], top_k=3)
     assert {c.document.id for c in found} == {"c"}
+
+
+def test_the_relevance_gate_passes_only_chunks_above_min_relevance(backend: FakeStack) -> None:
+    out = Retriever(backend, hybrid=True, min_relevance=0.5).run("zygomorphic", top_k=2)
+
+    assert {c.document.id for c in out["chunks"]} == {"a", "b"}
+    assert [c.document.id for c in out["relevant"]] == ["a"]  # b's cosine is 0
+
+
+def test_an_empty_scope_retrieves_nothing(backend: FakeStack) -> None:
+    assert Retriever(backend, hybrid=True).run("zygomorphic", document_ids=[]) == {
+        "relevant": [],
+        "chunks": [],
+    }
+
+
+def test_certainty_scores_are_mapped_to_cosine(backend: FakeStack) -> None:
+    retriever = Retriever(backend, hybrid=False)
+    retriever.score_scale = "certainty"
+    found = retriever.retrieve("x", document_ids=None, top_k=1)
+    expected = float(np.dot(bag_of_words("volcanoes erupt basalt lava"), bag_of_words(TEXTS["a"])))
+    assert found[0].similarity == pytest.approx(2 * expected - 1)

@@ -12,23 +12,23 @@ from typing import Callable, Iterator
 
 import pytest
 from apps import volcano_client
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage, StreamingChunk
 from sse import parse_sse
 
-from tunedd_api.chat.service import NOT_FOUND_ANSWER
+from tunedd_api.turns import NOT_FOUND_ANSWER
 
 ANSWER = "Volcanoes erupt molten basalt lava [1]. Pancakes need flour [1]."
 
 
 @pytest.fixture()
-def backend() -> FakeBackend:
-    return FakeBackend(RecordingLLM(ANSWER))
+def backend() -> FakeStack:
+    return FakeStack(RecordingLLM(ANSWER))
 
 
 @pytest.fixture()
-def client(tmp_path: Path, backend: FakeBackend) -> Iterator[TestClient]:
+def client(tmp_path: Path, backend: FakeStack) -> Iterator[TestClient]:
     with volcano_client(tmp_path, backend) as test_client:
         yield test_client
 
@@ -101,7 +101,7 @@ def test_off_topic_question_streams_not_found_without_tokens(client: TestClient)
 
 
 def test_model_failure_mid_stream_is_an_error_event_and_stores_nothing(
-    client: TestClient, backend: FakeBackend
+    client: TestClient, backend: FakeStack
 ) -> None:
     def fail(_messages: list[ChatMessage]) -> str:
         raise RuntimeError("llama.cpp crashed")
@@ -146,7 +146,7 @@ class SlowStreamingGenerator:
 
 
 def test_client_disconnect_mid_stream_leaves_history_unchanged(
-    client: TestClient, backend: FakeBackend
+    client: TestClient, backend: FakeStack
 ) -> None:
     conversation_id = new_conversation(client)
     slow = SlowStreamingGenerator()
@@ -197,7 +197,7 @@ def test_client_disconnect_mid_stream_leaves_history_unchanged(
     assert slow.finished.wait(timeout=10)
     assert slow.produced < slow.words  # generation stopped early
     assert client.get(f"/conversations/{conversation_id}").json()["messages"] == []
-    backend.chat_model.generator = FakeBackend(RecordingLLM(ANSWER)).chat_model.generator
+    backend.chat_model.generator = FakeStack(RecordingLLM(ANSWER)).chat_model.generator
     backend.chat_model.stops_by_raising = False
     follow = client.post(
         f"/conversations/{conversation_id}/messages", json={"message": "What do volcanoes erupt?"}

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 from apps import volcano_client
-from fakes import FakeBackend, RecordingLLM
+from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage
 
@@ -51,7 +51,7 @@ def replies() -> Replies:
 
 @pytest.fixture()
 def client(tmp_path: Path, replies: Replies) -> Iterator[TestClient]:
-    backend = FakeBackend(RecordingLLM(replies))
+    backend = FakeStack(RecordingLLM(replies))
     with volcano_client(tmp_path, backend, summary_timeout_s=0.5) as test_client:
         yield test_client
 

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -150,10 +150,11 @@ def test_a_killed_worker_process_loses_nothing_and_its_lease_is_reclaimed(
         seen[text] += 1
         return Scored(score=-0.5, categories=("other",))
 
-    survivor = worker(store, scorer, batch=10)
+    now = datetime.now(timezone.utc)
+    survivor = worker(store, scorer, batch=10, clock=lambda: now)
     first = survivor.run()  # the dead worker's lease has not expired yet: its records wait
     assert first.done == 40 - 10
-    time.sleep(1.6)
+    now += timedelta(seconds=1.6)  # past the dead worker's 1.5 s lease
     second = survivor.run()
 
     assert second.done == len(held)
@@ -261,7 +262,7 @@ def test_a_following_worker_picks_up_records_ingested_while_it_runs(store: Recor
 def test_rate_limits_and_transient_errors_are_retried_inside_the_guard(
     store: RecordStore,
 ) -> None:
-    from fakes import FakeBackend, HTTPStatusError, RecordingLLM
+    from fakes import FakeStack, HTTPStatusError, RecordingLLM
 
     from tunedd_api.records.scoring import CategoryScheme, LLMScorer
     from tunedd_api.resilience import Guards
@@ -277,7 +278,7 @@ def test_rate_limits_and_transient_errors_are_retried_inside_the_guard(
         return '{"score": -0.25, "categories": ["other"]}'
 
     llm = RecordingLLM(reply)
-    backend = FakeBackend(llm)
+    backend = FakeStack(llm)
     settings = Settings(_env_file=None, retry_attempts=4, retry_base_delay_s=0, retry_max_delay_s=0)
     backend.use_guards(Guards.from_settings(settings))
     scheme = CategoryScheme(("other", "sports"))

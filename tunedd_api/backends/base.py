@@ -1,14 +1,19 @@
-"""What a backend provides to the indexing and chat pipelines, whatever runs underneath."""
+"""A stack: the component set the indexing and chat graphs are built from, and its lifecycle.
+
+The embedded stack (file-backed in-memory store, ONNX embedders, llama.cpp) and the production
+stack (Weaviate, Ollama) differ only here; the graphs in :mod:`tunedd_api.pipelines` and
+everything above them never check which stack they run on.
+"""
 
 from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from haystack import Document
 
-from tunedd_api.backends.generation import ChatModel
+from tunedd_api.components.generator import GuardedChatGenerator
 from tunedd_api.observability.metrics import EMBEDDING_SECONDS
 from tunedd_api.resilience import Guards
 
@@ -22,14 +27,18 @@ class DependencyStatus:
     detail: str
 
 
-class Backend(abc.ABC):
-    """A document store, its retriever, two embedders and one chat model that work together.
+class Stack(abc.ABC):
+    """A document store, its retrievers, two embedders and one chat generator that work together.
 
-    Subclasses only assemble Haystack components; the pipelines above never check which
-    backend they run on.
+    Subclasses only assemble Haystack components and say how to start, probe and stop them.
     """
 
     name: str = "abstract"
+    #: What the dense retriever's scores are: cosine similarities, or Weaviate's certainty.
+    score_scale: Literal["cosine", "certainty"] = "cosine"
+    #: Whether the chat model is fast enough to label themes within their time budget by
+    #: default (the local model on 2 CPU cores is not: it always fell back after ~9 s).
+    labels_with_llm: bool = False
 
     def __init__(
         self,
@@ -38,7 +47,7 @@ class Backend(abc.ABC):
         retriever: Any,
         text_embedder: Any,
         document_embedder: Any,
-        chat_model: ChatModel,
+        chat_model: GuardedChatGenerator,
         keyword_retriever: Any = None,
     ) -> None:
         self.document_store = document_store
@@ -51,17 +60,16 @@ class Backend(abc.ABC):
         self.guards = Guards.passthrough()
 
     def use_guards(self, guards: Guards) -> None:
-        """Route every embedder, store and LLM call through ``guards`` (retries, breakers)."""
+        """Route the chat model's calls (and ``embed_texts``) through ``guards``."""
         self.guards = guards
-        self.chat_model.guard = guards.llm
+        self.chat_model.use_guards(guards)
 
     @abc.abstractmethod
-    def prepare(self) -> None:
-        """Connect, wait for services and load models (blocking; called once at startup)."""
+    def prepare(self, *, chat: bool = True) -> None:
+        """Connect, wait for services and load models (blocking; called once at startup).
 
-    @abc.abstractmethod
-    def similarity(self, score: float) -> float:
-        """Convert a retriever score to cosine similarity in [-1, 1]."""
+        ``chat=False`` skips the chat model (indexing needs only the store and embedder).
+        """
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Embed many short texts in batches with the document embedder (blocking)."""
@@ -73,9 +81,6 @@ class Backend(abc.ABC):
                 lambda: self.document_embedder.run(documents=documents)["documents"]
             )
         return [document.embedding for document in embedded]
-
-    def persist(self) -> None:
-        """Make the index durable after a change (no-op for stores that are durable already)."""
 
     @abc.abstractmethod
     def check(self) -> list[DependencyStatus]:

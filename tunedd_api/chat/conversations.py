@@ -3,6 +3,10 @@
 `ConversationStore` is the interface the chat service depends on; a persistent store
 (SQL, Redis) can replace `InMemoryConversationStore` without touching the service.
 
+Per-conversation runtime state (the lock that serialises its turns, its cached summary) lives
+in a :class:`ConversationSession` held with the conversation, so it goes when the conversation
+is deleted or expires.
+
 Limits (from settings) keep memory bounded: conversations idle longer than the TTL expire
 (404 afterwards); at the maximum count, creating one more is refused with 503 + Retry-After
 (nothing live is evicted); a conversation at its message limit refuses more with 409.
@@ -11,52 +15,22 @@ Limits (from settings) keep memory bounded: conversations idle longer than the T
 from __future__ import annotations
 
 import abc
+import asyncio
 import math
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from typing import Callable, Literal
+from datetime import datetime
+from typing import Any, Callable
 
+from tunedd_api.turns import Message, utc_now
 from tunedd_api.errors import (
     ConversationCapacityError,
     ConversationFullError,
     ConversationNotFoundError,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A source the answer cites as ``[number]``."""
-
-    number: int
-    document_id: str
-    file_name: str
-    title: str
-    pages: list[int]
-    snippet: str
-    score: float  # retrieval similarity of the passage to the query
-    support: float | None = None  # how well the passage supports the sentences citing it
-    added_by_verifier: bool = False  # the model did not cite it; the check found the support
-
-
-@dataclass(frozen=True)
-class Message:
-    """One turn of a conversation."""
-
-    role: Literal["user", "assistant"]
-    content: str
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
-    created_at: datetime = field(default_factory=_now)
-    citations: tuple[Citation, ...] = ()
-    retrieval_query: str | None = None
-    groundedness: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +41,16 @@ class Conversation:
     document_ids: tuple[str, ...] | None
     created_at: datetime
     messages: tuple[Message, ...] = ()
+
+
+@dataclass
+class ConversationSession:
+    """In-process state of one conversation: dropped with it (delete or expiry)."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    summary_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: The summary cache entry of :class:`~tunedd_api.chat.summary.SummaryService`.
+    summary: Any = None
 
 
 class ConversationStore(abc.ABC):
@@ -93,6 +77,14 @@ class ConversationStore(abc.ABC):
     @abc.abstractmethod
     def create(self, document_ids: list[str] | None) -> Conversation:
         """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
+
+    @abc.abstractmethod
+    def session(self, conversation_id: uuid.UUID) -> ConversationSession:
+        """The conversation's in-process state; raises ConversationNotFoundError."""
+
+    @abc.abstractmethod
+    def sessions(self) -> int:
+        """Number of in-process conversation states held (for leak checks)."""
 
     @abc.abstractmethod
     def get(self, conversation_id: uuid.UUID) -> Conversation:
@@ -128,12 +120,13 @@ class InMemoryConversationStore(ConversationStore):
         self._clock = clock
         # Least recently active first: expiry only ever looks at the front.
         self._conversations: OrderedDict[uuid.UUID, tuple[Conversation, float]] = OrderedDict()
+        self._sessions: dict[uuid.UUID, ConversationSession] = {}
         self._lock = threading.Lock()
 
     def create(self, document_ids: list[str] | None) -> Conversation:
         """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
         scope = tuple(dict.fromkeys(document_ids)) if document_ids is not None else None
-        conversation = Conversation(id=uuid.uuid4(), document_ids=scope, created_at=_now())
+        conversation = Conversation(id=uuid.uuid4(), document_ids=scope, created_at=utc_now())
         with self._lock:
             self._expire()
             if len(self._conversations) >= self.max_conversations:
@@ -170,6 +163,18 @@ class InMemoryConversationStore(ConversationStore):
         with self._lock:
             self._touch(conversation_id)
             del self._conversations[conversation_id]
+            self._sessions.pop(conversation_id, None)
+
+    def session(self, conversation_id: uuid.UUID) -> ConversationSession:
+        """The conversation's in-process state (created on first use)."""
+        with self._lock:
+            self._touch(conversation_id)
+            return self._sessions.setdefault(conversation_id, ConversationSession())
+
+    def sessions(self) -> int:
+        """Number of in-process conversation states held."""
+        with self._lock:
+            return len(self._sessions)
 
     def list(self) -> list[Conversation]:
         """Snapshots of every live conversation."""
@@ -201,6 +206,7 @@ class InMemoryConversationStore(ConversationStore):
             if last_active > cutoff:
                 break
             del self._conversations[oldest_id]
+            self._sessions.pop(oldest_id, None)
 
     def _seconds_until_next_expiry(self) -> int:
         if self.ttl_s is None or not self._conversations:

@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from tunedd_api.chat.conversations import Citation, Message
-from tunedd_api.chat.grounding import content_words, split_sentences
+from tunedd_api.turns import Citation, Message
+from tunedd_api.components.grounding import content_words, split_sentences
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MAX_FINDINGS = 5

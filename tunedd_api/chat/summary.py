@@ -16,15 +16,16 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Callable, Literal
 
 from haystack.dataclasses import ChatMessage
 from pydantic import BaseModel, Field, ValidationError
 
-from tunedd_api.backends.generation import ChatModel
-from tunedd_api.chat.conversations import Conversation, ConversationStore, Message
+from tunedd_api.components.generator import GuardedChatGenerator
+from tunedd_api.chat.conversations import Conversation, ConversationStore
+from tunedd_api.turns import Message
 from tunedd_api.chat.extractive import Finding, SummaryContent, exchanges, extractive_summary
-from tunedd_api.chat.prompt import load_prompt
+from tunedd_api.prompts import load_prompt
 from tunedd_api.errors import TunedDError
 from tunedd_api.jsonutil import load_json_object
 
@@ -95,7 +96,7 @@ class Summarizer:
     def __init__(
         self,
         *,
-        chat_model: ChatModel,
+        chat_model: GuardedChatGenerator,
         not_found_answer: str,
         timeout_s: float,
         max_tokens: int = 512,
@@ -176,34 +177,37 @@ class Summarizer:
 
 
 class SummaryService:
-    """Serves summaries, cached until the conversation gets new messages."""
+    """Serves summaries, cached with the conversation until it gets new messages.
 
-    def __init__(self, *, conversations: ConversationStore, summarizer: Summarizer) -> None:
+    :param clock: Monotonic seconds (injected by tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        conversations: ConversationStore,
+        summarizer: Summarizer,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._conversations = conversations
         self._summarizer = summarizer
-        self._cache: dict[uuid.UUID, tuple[tuple, float, ConversationSummary]] = {}
-        self._locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self._clock = clock
 
     async def get(self, conversation_id: uuid.UUID) -> tuple[ConversationSummary, bool]:
         """The summary and whether it came from the cache."""
-        self._conversations.get(conversation_id)  # 404 before waiting
-        async with self._locks.setdefault(conversation_id, asyncio.Lock()):
+        session = self._conversations.session(conversation_id)  # 404 before waiting
+        async with session.summary_lock:
             conversation = self._conversations.get(conversation_id)
             version = (
                 len(conversation.messages),
                 conversation.messages[-1].id if conversation.messages else None,
             )
-            cached = self._cache.get(conversation_id)
-            if cached is not None and cached[0] == version and time.monotonic() < cached[1]:
+            cached = session.summary
+            if cached is not None and cached[0] == version and self._clock() < cached[1]:
                 return cached[2], True
             summary = await asyncio.to_thread(self._summarizer.summarize, conversation)
-            expires = time.monotonic() + (
+            expires = self._clock() + (
                 _FALLBACK_TTL_S if summary.method == "extractive" else float("inf")
             )
-            self._cache[conversation_id] = (version, expires, summary)
+            session.summary = (version, expires, summary)
             return summary, False
-
-    def forget(self, conversation_id: uuid.UUID) -> None:
-        """Drop the cached summary of a deleted conversation."""
-        self._cache.pop(conversation_id, None)
-        self._locks.pop(conversation_id, None)

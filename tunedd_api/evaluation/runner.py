@@ -14,8 +14,8 @@ import time
 import uuid
 from typing import Any
 
-from tunedd_api.backends.factory import build_backend
-from tunedd_api.chat.service import ChatTurn
+from tunedd_api.chat.events import ChatTurn
+from tunedd_api.runtime import build_runtime
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
 from tunedd_api.evaluation.retrieval import Hit, evaluate_retrieval
 from tunedd_api.settings import Settings
@@ -44,7 +44,7 @@ async def run_evaluation(
 ) -> dict[str, Any]:
     """Index the configured data folder and evaluate; returns the report as a dict."""
     questions = pick_subset(load_questions(), limit)
-    state = AppState.build(settings, await asyncio.to_thread(build_backend, settings))
+    state = AppState.build(await asyncio.to_thread(build_runtime, settings))
     await state.start()
     try:
         started = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from tunedd_api.errors import UnknownDocumentsError
-from tunedd_api.indexing.records import DocumentRecord
+from tunedd_api.documents import DocumentRecord
 
 
 class DocumentCatalog:

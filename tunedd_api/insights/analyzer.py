@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tunedd_api.backends.generation import ChatModel
+from tunedd_api.components.generator import GuardedChatGenerator
 from tunedd_api.insights.clustering import centroid, cluster
 from tunedd_api.insights.labelling import ClusterLabel, label_clusters
 from tunedd_api.insights.sentiment import (
@@ -70,7 +70,7 @@ class ThemeAnalyzer:
         self,
         *,
         embed_texts: Callable[[list[str]], Any],
-        chat_model: ChatModel | None,
+        chat_model: GuardedChatGenerator | None,
         distance_threshold: float,
         time_budget_s: float,
         min_llm_s: float,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from haystack.dataclasses import ChatMessage
 from pydantic import BaseModel, Field, ValidationError
 
-from tunedd_api.backends.generation import ChatModel
-from tunedd_api.chat.grounding import content_words
+from tunedd_api.components.generator import GuardedChatGenerator
+from tunedd_api.components.grounding import content_words
 from tunedd_api.errors import TunedDError
 from tunedd_api.insights.sentiment import Sentiment, cluster_sentiment
 from tunedd_api.jsonutil import load_json_object
@@ -105,7 +105,7 @@ def fallback_labels(
 
 
 def llm_labels(
-    model: ChatModel,
+    model: GuardedChatGenerator,
     clusters: list[list[str]],
     representatives: list[list[str]],
     scores: list[list[float]],
@@ -140,7 +140,7 @@ def llm_labels(
 
 
 def label_clusters(
-    model: ChatModel | None,
+    model: GuardedChatGenerator | None,
     clusters: list[list[str]],
     representatives: list[list[str]],
     scores: list[list[float]],

@@ -1,23 +1,21 @@
 """Prometheus metrics of tunedd, served at ``/metrics``.
 
 Defined once per process on a registry of their own (so tests that build many apps share
-them); values accumulate over the process's life like any Prometheus client.
+them); values accumulate over the process's life like any Prometheus client. This module
+defines metrics only; packages register their own collectors on ``REGISTRY`` (records:
+:mod:`tunedd_api.records.metrics`).
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-logger = logging.getLogger(__name__)
-
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 _FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-_SLOW = (0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300)
+SLOW_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300)
 
 HTTP_REQUESTS = Counter(
     "tunedd_http_requests_total",
@@ -29,7 +27,7 @@ HTTP_SECONDS = Histogram(
     "tunedd_http_request_seconds",
     "HTTP request latency by route template and method (streams: until the last byte).",
     ["method", "route"],
-    buckets=_SLOW,
+    buckets=SLOW_BUCKETS,
     registry=REGISTRY,
 )
 RETRIEVAL_SECONDS = Histogram(
@@ -43,12 +41,15 @@ EMBEDDING_SECONDS = Histogram(
     registry=REGISTRY,
 )
 LLM_SECONDS = Histogram(
-    "tunedd_llm_seconds", "Chat model calls, queue wait excluded.", buckets=_SLOW, registry=REGISTRY
+    "tunedd_llm_seconds",
+    "Chat model calls, queue wait excluded.",
+    buckets=SLOW_BUCKETS,
+    registry=REGISTRY,
 )
 LLM_FIRST_TOKEN_SECONDS = Histogram(
     "tunedd_llm_first_token_seconds",
     "Time from the start of generation to the first streamed token.",
-    buckets=_SLOW,
+    buckets=SLOW_BUCKETS,
     registry=REGISTRY,
 )
 LLM_TOKENS = Counter(
@@ -81,34 +82,6 @@ INDEXING_PENDING = Gauge(
     registry=REGISTRY,
 )
 CONVERSATIONS = Gauge("tunedd_conversations", "Conversations held in memory.", registry=REGISTRY)
-RECORDS_INGESTED = Counter(
-    "tunedd_records_ingested_total",
-    "Rows read by `tunedd ingest`, by outcome (inserted, duplicate, rejected).",
-    ["outcome"],
-    registry=REGISTRY,
-)
-RECORDS_CLAIMED = Counter(
-    "tunedd_records_claimed_total", "Records leased by this worker.", registry=REGISTRY
-)
-RECORDS_PROCESSED = Counter(
-    "tunedd_records_processed_total",
-    "Records finished by this worker, by outcome (done, retried, failed, lost_lease).",
-    ["outcome"],
-    registry=REGISTRY,
-)
-RECORD_SCORING_SECONDS = Histogram(
-    "tunedd_record_scoring_seconds",
-    "One successful scoring call (LLM, retries included).",
-    buckets=_SLOW,
-    registry=REGISTRY,
-)
-RECORDS_BY_STATUS = Gauge(
-    "tunedd_records",
-    "Records in the records database by job status (read from the database at scrape time).",
-    ["status"],
-    registry=REGISTRY,
-)
-
 _STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
 
@@ -125,29 +98,3 @@ def track_queue_depth(depth: Callable[[], float]) -> None:
 def track_conversations(count: Callable[[], float]) -> None:
     """Read the number of stored conversations at scrape time."""
     CONVERSATIONS.set_function(count)
-
-
-#: After a failed read, scrapes skip the records database for this long (a down database
-#: must not make every scrape wait for a connection timeout).
-_RECORDS_BACKOFF_S = 60.0
-
-
-def refresh_record_counts(state) -> None:
-    """Read the records queue's counts by status from the database (at scrape time).
-
-    A scrape must never fail because of it: an unavailable database leaves the last values."""
-    from tunedd_api.records.queries import status_counts
-
-    if time.monotonic() < state.records_metrics_retry_at:
-        return
-    try:
-        store = state.records_if_present()
-        if store is None:
-            return
-        counts = status_counts(store)
-    except Exception as error:  # noqa: BLE001 - observability must not take the endpoint down
-        state.records_metrics_retry_at = time.monotonic() + _RECORDS_BACKOFF_S
-        logger.warning("Records counts unavailable for /metrics: %s", error)
-        return
-    for status, count in counts.items():
-        RECORDS_BY_STATUS.labels(status=status).set(count)

@@ -47,10 +47,9 @@ def _ingest(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from tunedd_api.backends.factory import build_backend
     from tunedd_api.records.scoring import CategoryScheme, LLMScorer
     from tunedd_api.records.worker import Worker
-    from tunedd_api.resilience import Guards
+    from tunedd_api.runtime import build_runtime
 
     settings = Settings()
     store = _store(args)
@@ -61,17 +60,17 @@ def _worker(args: argparse.Namespace) -> int:
 
         start_http_server(args.metrics_port, addr=args.metrics_host, registry=REGISTRY)
     scheme = CategoryScheme(tuple(settings.records_categories), settings.records_max_categories)
-    backend = build_backend(settings)
-    backend.use_guards(Guards.from_settings(settings))  # retries, 429/Retry-After, breaker
+    runtime = build_runtime(settings)  # retries, 429/Retry-After, breaker
+    model = runtime.stack.chat_model
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # finish the record, hand the rest back
         signal.signal(signum, lambda *_: stop.set())
     try:
-        backend.prepare()
+        runtime.prepare()
         worker = Worker(
             store=store,
-            scorer=LLMScorer(backend.chat_model, scheme, timeout_s=settings.records_timeout_s),
-            model_name=backend.chat_model.model_name,
+            scorer=LLMScorer(model, scheme, timeout_s=settings.records_timeout_s),
+            model_name=model.model_name,
             prompt_version=scheme.prompt_version,
             batch=args.batch or settings.records_batch_size,
             lease_s=settings.records_lease_s,
@@ -87,7 +86,7 @@ def _worker(args: argparse.Namespace) -> int:
 
             report = worker.run(stop=stop, follow=args.follow, on_record=advance)
     finally:
-        backend.close()
+        runtime.close()
     print(json.dumps(report.as_dict()))
     return 0
 

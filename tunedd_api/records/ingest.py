@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from tunedd_api.observability.metrics import RECORDS_INGESTED
+from tunedd_api.records.metrics import RECORDS_INGESTED
 from tunedd_api.records.model import TextRecord
 from tunedd_api.records.readers import read_rows
 from tunedd_api.records.store import RecordStore

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from haystack.dataclasses import ChatMessage
 from pydantic import BaseModel, ValidationError
 
-from tunedd_api.backends.generation import ChatModel
+from tunedd_api.components.generator import GuardedChatGenerator
 from tunedd_api.jsonutil import load_json_object
 
 PROMPT_VERSION = "score-v4"
@@ -136,7 +136,7 @@ class LLMScorer:
     """Calls the chat model for one text at a time (blocking); raises on a bad reply."""
 
     def __init__(
-        self, model: ChatModel, scheme: CategoryScheme, *, timeout_s: float = 60.0
+        self, model: GuardedChatGenerator, scheme: CategoryScheme, *, timeout_s: float = 60.0
     ) -> None:
         self._model = model
         self.scheme = scheme

@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple
 
 from sqlalchemy import and_, delete, func, or_, select
 
-from tunedd_api.observability.metrics import (
+from tunedd_api.records.metrics import (
     RECORD_SCORING_SECONDS,
     RECORDS_CLAIMED,
     RECORDS_PROCESSED,
@@ -76,6 +76,8 @@ class Worker:
     lease_s: float = 300.0
     max_attempts: int = 3
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Wall-clock time for leases and timestamps (tests inject a clock they move).
+    clock: Callable[[], datetime] = _now
 
     def open_count(self) -> int:
         """Records still to do (pending or leased)."""
@@ -85,7 +87,7 @@ class Worker:
 
     def claim(self) -> list[Claimed]:
         """Atomically lease up to ``batch`` claimable records, in id order."""
-        now = _now()
+        now = self.clock()
         claimable = (
             select(jobs.c.record_id)
             .where(
@@ -135,7 +137,7 @@ class Worker:
         release = {"lease_owner": None, "lease_until": None}
         with self.store.engine.begin() as connection:
             if rest:
-                until = _now() + timedelta(seconds=self.lease_s)
+                until = self.clock() + timedelta(seconds=self.lease_s)
                 connection.execute(jobs.update().where(self._held(rest)).values(lease_until=until))
             result = connection.execute(
                 jobs.update().where(self._held([record_id])).values(**values, **release)
@@ -191,7 +193,7 @@ class Worker:
                 "sentiment": scored.sentiment,
                 "model": self.model_name,
                 "prompt_version": self.prompt_version,
-                "processed_at": _now(),
+                "processed_at": self.clock(),
                 "processed_by": self.owner,
                 "error": None,
             }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 from fastapi.responses import StreamingResponse
@@ -24,11 +24,11 @@ from tunedd_api.api.schemas import (
     SourceOut,
     SummaryOut,
 )
-from tunedd_api.chat.conversations import Citation, Conversation, Message
-from tunedd_api.api.sse import stream_answer
-from tunedd_api.chat.retrieval import RetrievedChunk
-from tunedd_api.chat.service import ChatTurn
+from tunedd_api.api.sse import sse_event, stream_answer
+from tunedd_api.chat.conversations import Conversation
+from tunedd_api.chat.events import ChatEvent, ChatTurn, RetrievalDone, TokenStreamed
 from tunedd_api.errors import InvalidInputError
+from tunedd_api.turns import Citation, Message, RetrievedChunk
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -102,8 +102,6 @@ def get_conversation(conversation_id: uuid.UUID, state: StateDep) -> Conversatio
 def delete_conversation(conversation_id: uuid.UUID, state: StateDep) -> Response:
     """Forget the conversation and its history."""
     state.conversations.delete(conversation_id)
-    state.chat.forget(conversation_id)
-    state.summaries.forget(conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -169,9 +167,8 @@ async def send_message(
     chat.validate(conversation_id, body.message)
     chat.model.ensure_capacity()
     return await stream_answer(
-        lambda emit: chat.send(conversation_id, body.message, emit=emit),
-        render_event=_event_out,
-        render_turn=lambda turn: _answer_out(conversation_id, turn).model_dump(mode="json"),
+        lambda on_event: chat.send(conversation_id, body.message, on_event=on_event),
+        ConversationStream(conversation_id),
     )
 
 
@@ -185,17 +182,46 @@ def _source_out(number: int, source: RetrievedChunk) -> SourceOut:
     )
 
 
-def _event_out(event: str, data: dict[str, Any]) -> dict[str, Any]:
-    """JSON for a progress event (``token`` passes through)."""
-    if event != "retrieval":
-        return data
-    return {
-        "retrieval_query": data["query"].text,
-        "query_rewrite": data["query"].method,
-        "sources": [
-            _source_out(i, s).model_dump(mode="json") for i, s in enumerate(data["sources"], 1)
-        ],
-    }
+class ConversationStream:
+    """tunedd's own SSE: ``retrieval``, ``token``…, then ``done`` (the answer JSON) or
+    ``error``."""
+
+    def __init__(self, conversation_id: uuid.UUID) -> None:
+        self._conversation_id = conversation_id
+
+    def opening(self) -> list[str]:
+        """Nothing before the first event."""
+        return []
+
+    def event(self, event: ChatEvent) -> str | None:
+        """``retrieval`` with the query and sources, or ``token`` with raw text."""
+        if isinstance(event, TokenStreamed):
+            return sse_event("token", {"text": event.text})
+        if isinstance(event, RetrievalDone):
+            sources = [
+                _source_out(i, s).model_dump(mode="json") for i, s in enumerate(event.sources, 1)
+            ]
+            return sse_event(
+                "retrieval",
+                {
+                    "retrieval_query": event.query.text,
+                    "query_rewrite": event.query.method,
+                    "sources": sources,
+                },
+            )
+        return None
+
+    def done(self, turn: ChatTurn) -> str:
+        """The full answer, as the JSON endpoint returns it."""
+        return sse_event("done", _answer_out(self._conversation_id, turn).model_dump(mode="json"))
+
+    def error(self, detail: str, code: str, status: int) -> str:
+        """The error as the JSON endpoints report it, with its status."""
+        return sse_event("error", {"detail": detail, "code": code, "status": status})
+
+    def closing(self) -> list[str]:
+        """Nothing after the last event."""
+        return []
 
 
 def _answer_out(conversation_id: uuid.UUID, turn: ChatTurn) -> AnswerOut:
@@ -208,8 +234,8 @@ def _answer_out(conversation_id: uuid.UUID, turn: ChatTurn) -> AnswerOut:
         sources=[_source_out(i, s) for i, s in enumerate(turn.sources, 1)],
         answered_from_documents=turn.answered_from_documents,
         groundedness=message.groundedness,
-        unsupported_sentences=turn.unsupported_sentences,
-        dropped_citations=[DroppedCitationOut(**asdict(d)) for d in turn.dropped_citations],
+        unsupported_sentences=list(turn.answer.unsupported_sentences),
+        dropped_citations=[DroppedCitationOut(**asdict(d)) for d in turn.answer.dropped_citations],
         retrieval_query=turn.query.text,
         query_rewrite=turn.query.method,
         history_turns_used=turn.history_turns_used,

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tunedd_api.api.dependencies import StateDep
-from tunedd_api.observability.metrics import REGISTRY, refresh_record_counts
+from tunedd_api.observability.metrics import REGISTRY
+from tunedd_api.records.metrics import refresh_record_counts
 
 router = APIRouter(tags=["health"])
 

@@ -17,7 +17,6 @@ from tunedd_api.api.insights_schemas import (
 from tunedd_api.api.schemas import ErrorOut
 from tunedd_api.errors import InvalidInputError
 from tunedd_api.insights.analyzer import InputSentence, ThemeAnalysis, ThemeAnalyzer
-from tunedd_api.settings import BackendKind
 from tunedd_api.state import AppState
 
 router = APIRouter(prefix="/insights", tags=["insights"])
@@ -27,7 +26,7 @@ def _analyzer(state: AppState) -> ThemeAnalyzer:
     settings = state.settings
     use_llm = settings.insights_llm_labels
     if use_llm is None:
-        use_llm = settings.backend == BackendKind.PRODUCTION
+        use_llm = state.backend.labels_with_llm
     return ThemeAnalyzer(
         embed_texts=state.backend.embed_texts,
         chat_model=state.backend.chat_model if use_llm else None,

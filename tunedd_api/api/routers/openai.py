@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -29,10 +29,10 @@ from tunedd_api.api.openai_schemas import (
 )
 from tunedd_api.api.schemas import CitationOut, ErrorOut
 from tunedd_api.api.sse import stream_answer
-from tunedd_api.chat.service import ChatTurn
-from tunedd_api.chat.stateless import IncomingMessage, answer_with_history
+from tunedd_api.chat.events import ChatEvent, ChatTurn, TokenStreamed
 from tunedd_api.errors import InvalidInputError
 from tunedd_api.state import AppState
+from tunedd_api.turns import History
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -78,31 +78,16 @@ async def chat_completions(
 ) -> ChatCompletionOut | StreamingResponse:
     """Answer the last user message from the documents, the earlier messages as history."""
     scope = scope_from(request, state)
-    messages = [IncomingMessage(role=m.role, content=m.text()) for m in request.messages]
-
-    def answer(emit: Any = None) -> Any:
-        return answer_with_history(
-            chat=chat,
-            conversations=state.conversations,
-            messages=messages,
-            document_ids=scope,
-            emit=emit,
-        )
-
+    turns = [(m.role, m.text()) for m in request.messages]
+    history, question = History.from_client(turns)
+    question = chat.clean_question(question)
     if not request.stream:
-        turn = await answer()
-        return _completion(request, turn, messages)
+        turn = await chat.answer(question, history, scope)
+        return _completion(request, turn, turns)
     chat.model.ensure_capacity()
-    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
-    response = await stream_answer(
-        answer,
-        render_event=lambda event, data: data if event == "token" else {},
-        render_turn=_final_fields,
-    )
-    return StreamingResponse(
-        _openai_chunks(response.body_iterator, request.model, completion_id),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache"},
+    return await stream_answer(
+        lambda on_event: chat.answer(question, history, scope, on_event=on_event),
+        CompletionChunks(request.model, f"chatcmpl-{uuid.uuid4().hex}"),
     )
 
 
@@ -116,9 +101,9 @@ def _final_fields(turn: ChatTurn) -> dict[str, Any]:
 
 
 def _completion(
-    request: ChatCompletionIn, turn: ChatTurn, messages: list[IncomingMessage]
+    request: ChatCompletionIn, turn: ChatTurn, messages: list[tuple[str, str]]
 ) -> ChatCompletionOut:
-    prompt_tokens = sum(len(m.content) for m in messages) // 4
+    prompt_tokens = sum(len(content) for _, content in messages) // 4
     completion_tokens = len(turn.message.content) // 4
     return ChatCompletionOut(
         id=f"chatcmpl-{turn.message.id.hex}",
@@ -139,33 +124,45 @@ def _completion(
     )
 
 
-async def _openai_chunks(frames: AsyncIterator[Any], model: str, completion_id: str):
-    """Re-shape tunedd's SSE frames into `chat.completion.chunk` events and `[DONE]`."""
-    created = int(time.time())
+class CompletionChunks:
+    """OpenAI ``chat.completion.chunk`` events: the role, each token, then a last chunk with
+    ``finish_reason`` and tunedd's verified answer and citations, then ``[DONE]``."""
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    def __init__(self, model: str, completion_id: str) -> None:
+        self._model = model
+        self._id = completion_id
+        self._created = int(time.time())
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         body = {
-            "id": completion_id,
+            "id": self._id,
             "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
+            "created": self._created,
+            "model": self._model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             **extra,
         }
         return f"data: {json.dumps(body, ensure_ascii=False, default=str)}\n\n"
 
-    yield chunk({"role": "assistant", "content": ""})
-    async for frame in frames:
-        text = frame if isinstance(frame, str) else frame.decode()
-        if text.startswith(":"):
-            yield text  # keep-alive comment
-            continue
-        event, _, data = text.partition("\ndata: ")
-        event = event.removeprefix("event: ")
-        if event == "token":
-            yield chunk({"content": json.loads(data)["text"]})
-        elif event == "done":  # tokens were the raw text; the verified answer rides along
-            yield chunk({}, "stop", **json.loads(data))
-        elif event == "error":
-            yield f"data: {json.dumps({'error': json.loads(data)})}\n\n"
-    yield "data: [DONE]\n\n"
+    def opening(self) -> list[str]:
+        """The assistant role."""
+        return [self._chunk({"role": "assistant", "content": ""})]
+
+    def event(self, event: ChatEvent) -> str | None:
+        """Tokens become content deltas; retrieval is not part of the OpenAI protocol."""
+        if isinstance(event, TokenStreamed):
+            return self._chunk({"content": event.text})
+        return None
+
+    def done(self, turn: ChatTurn) -> str:
+        """Tokens were the raw text; the verified answer and citations ride along."""
+        return self._chunk({}, "stop", **_final_fields(turn))
+
+    def error(self, detail: str, code: str, status: int) -> str:
+        """An error object, as OpenAI-compatible servers send mid-stream."""
+        error = {"detail": detail, "code": code, "status": status}
+        return f"data: {json.dumps({'error': error})}\n\n"
+
+    def closing(self) -> list[str]:
+        """The end marker."""
+        return ["data: [DONE]\n\n"]

@@ -1,15 +1,15 @@
-"""Assembles the production backend: Weaviate for vectors, Ollama for embeddings and chat."""
+"""The production stack: Weaviate for vectors and BM25, Ollama for embeddings and chat."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from tunedd_api.backends.base import Backend, DependencyStatus
-from tunedd_api.backends.generation import ChatModel, GenerationCall, generation_limits
+from tunedd_api.backends.base import Stack, DependencyStatus
+from tunedd_api.components.generator import generation_limits
+from tunedd_api.components.ollama_generator import OllamaGuardedGenerator
 from tunedd_api.backends.production.weaviate_schema import collection_settings
 from tunedd_api.errors import BackendUnavailableError
 from tunedd_api.settings import Settings
@@ -17,58 +17,18 @@ from tunedd_api.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-class OllamaChatModel(ChatModel):
-    """Ollama chat with an explicit context window (Ollama silently truncates otherwise).
-
-    Calls always stream internally so a deadline or a departed client aborts the HTTP stream,
-    which makes Ollama stop generating; JSON-constrained calls go through a twin generator
-    created with Ollama's ``format`` set to the schema.
-    """
-
-    stops_by_raising = True
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._json_twins: dict[str, Any] = {}
-
-    def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
-        """Ollama options: num_ctx, num_predict and temperature."""
-        return {
-            "num_ctx": self.context_window,
-            "num_predict": call.max_tokens,
-            "temperature": self.temperature,
-        }
-
-    def generator_for(self, call: GenerationCall) -> Any:
-        """The plain generator, or a cached copy whose output Ollama constrains to the schema."""
-        if call.json_schema is None:
-            return self.generator
-        key = json.dumps(call.json_schema, sort_keys=True)
-        twins = self._json_twins
-        if key not in twins:
-            from haystack_integrations.components.generators.ollama import OllamaChatGenerator
-
-            twins[key] = OllamaChatGenerator(
-                model=self.generator.model,
-                url=self.generator.url,
-                timeout=self.generator.timeout,
-                keep_alive=self.generator.keep_alive,
-                response_format=call.json_schema,
-            )
-        return twins[key]
-
-
-class ProductionBackend(Backend):
+class ProductionStack(Stack):
     """WeaviateDocumentStore + WeaviateEmbeddingRetriever, Ollama embedders and chat generator."""
 
     name = "production"
+    score_scale = "certainty"
+    labels_with_llm = True
 
     def __init__(self, settings: Settings) -> None:
         from haystack_integrations.components.embedders.ollama import (
             OllamaDocumentEmbedder,
             OllamaTextEmbedder,
         )
-        from haystack_integrations.components.generators.ollama import OllamaChatGenerator
         from haystack_integrations.components.retrievers.weaviate import (
             WeaviateBM25Retriever,
             WeaviateEmbeddingRetriever,
@@ -95,33 +55,25 @@ class ProductionBackend(Backend):
             document_embedder=OllamaDocumentEmbedder(
                 **common, batch_size=settings.embedding_batch_size, progress_bar=False
             ),
-            chat_model=OllamaChatModel(
-                generator=OllamaChatGenerator(
-                    model=settings.chat_model,
-                    url=settings.ollama_url,
-                    timeout=int(settings.llm_timeout_s),
-                    keep_alive=settings.ollama_keep_alive,
-                ),
-                model_name=settings.chat_model,
+            chat_model=OllamaGuardedGenerator(
+                model=settings.chat_model,
+                url=settings.ollama_url,
+                keep_alive=settings.ollama_keep_alive,
                 context_window=settings.ollama_context_tokens,
                 **generation_limits(settings),
             ),
         )
 
-    def prepare(self) -> None:
+    def prepare(self, *, chat: bool = True) -> None:
         """Wait for Weaviate and Ollama (bounded), pull missing models, touch the collection."""
         settings = self._settings
         _wait_for(
             "Weaviate", settings.weaviate_url, self._weaviate_ready, settings.startup_timeout_s
         )
         _wait_for("Ollama", settings.ollama_url, self._ollama_models, settings.startup_timeout_s)
-        for model in (settings.embedding_model, settings.chat_model):
+        for model in (settings.embedding_model, settings.chat_model)[: 2 if chat else 1]:
             self._ensure_model(model)
         _ = self.document_store.collection  # creates the collection if it does not exist
-
-    def similarity(self, score: float) -> float:
-        """Weaviate returns certainty = (1 + cosine) / 2 for cosine distance."""
-        return 2.0 * score - 1.0
 
     def check(self) -> list[DependencyStatus]:
         """Ping Weaviate and Ollama."""

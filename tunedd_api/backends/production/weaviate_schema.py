@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunedd_api.indexing.records import CHUNK_META_FIELDS
+from tunedd_api.documents import CHUNK_META_FIELDS
 
 #: Properties Haystack's WeaviateDocumentStore itself reads and writes.
 _HAYSTACK_PROPERTIES = [

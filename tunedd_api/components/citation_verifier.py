@@ -4,21 +4,32 @@ For every sentence of the answer:
 
 * markers naming no source are removed (``no_such_source``);
 * each remaining marker is kept only if its source supports the sentence (support ≥ threshold,
-  see :mod:`tunedd_api.chat.grounding`); otherwise it is removed (``unsupported``);
+  see :mod:`tunedd_api.components.grounding`); otherwise it is removed (``unsupported``);
 * a sentence left without a marker gets one for its best-supporting source when that source
   clears the threshold (small models often forget to cite, or cite the neighbouring source).
 
 Groundedness is the share of answer sentences supported by at least one source.
+``CitationVerifier`` is the chat graph's last step: it turns the model's reply into an
+:class:`~tunedd_api.turns.Answer`, or the refusal when nothing in the reply is supported.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from tunedd_api.chat.conversations import Citation
-from tunedd_api.chat.grounding import Support, SupportScorer, content_words
-from tunedd_api.chat.retrieval import RetrievedChunk
+from haystack import Document, component, default_from_dict, default_to_dict
+from haystack.dataclasses import ChatMessage
+
+from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
+from tunedd_api.components.grounding import Support, SupportScorer, content_words
+from tunedd_api.observability.metrics import EMBEDDING_SECONDS
+from tunedd_api.resilience import Guards
+from tunedd_api.turns import Answer, Citation, DroppedCitation, RetrievedChunk
+
+logger = logging.getLogger(__name__)
 
 _MARKER_GROUP = re.compile(r"\s*\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
 _SENTENCE_SPLIT = re.compile(r"((?<=[.!?])\s+|\s*\n\s*)")
@@ -30,13 +41,13 @@ _SNIPPET_CHARS = 300
 _MIN_CLAIM_WORDS = 3
 
 
-@dataclass(frozen=True)
-class DroppedCitation:
-    """A marker removed from the answer, and why."""
-
-    number: int
-    reason: str  # "no_such_source" | "unsupported"
-    sentence: str
+#: The model's own ways of saying the sources do not answer (checked only when no sentence of
+#: the answer is supported by a source).
+REFUSAL = re.compile(
+    r"\b(do(es)?\s+not|don't|doesn't|cannot|can't|no)\s+"
+    r"(contain|provide|mention|include|say|answer|information|specify|discuss|find|found)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -177,3 +188,89 @@ def _citation(
 
 def _trim(snippet: str) -> str:
     return snippet if len(snippet) <= _SNIPPET_CHARS else snippet[: _SNIPPET_CHARS - 1] + "…"
+
+
+@component
+class CitationVerifier:
+    """Verifies the reply's citations against the sources and scores its groundedness.
+
+    :param document_embedder: Embeds answer sentences and source sentences (one batch).
+    :param min_support: Support a source needs for a sentence to cite it.
+    """
+
+    def __init__(self, *, document_embedder: Any, min_support: float = 0.6) -> None:
+        self.document_embedder = document_embedder
+        self.min_support = min_support
+        self._guards = Guards.passthrough()
+        self._scorer = SupportScorer(self._embed_texts)
+
+    def use_guards(self, guards: Guards) -> None:
+        """Retry and break the circuit with the runtime's shared embedder guard."""
+        self._guards = guards
+
+    def warm_up(self) -> None:
+        """Load the embedder."""
+        if hasattr(self.document_embedder, "warm_up"):
+            self.document_embedder.warm_up()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise, including the embedder."""
+        return default_to_dict(
+            self,
+            document_embedder=nested_to_dict(self.document_embedder),
+            min_support=self.min_support,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CitationVerifier":
+        """Rebuild, including the embedder."""
+        return default_from_dict(cls, nested_from_dict(data, "document_embedder"))
+
+    @component.output_types(answer=Answer)
+    def run(self, replies: list[ChatMessage], sources: list[RetrievedChunk]) -> dict[str, Any]:
+        """The verified answer, or the refusal if the reply is empty or an unsupported refusal.
+
+        :param replies: The model's reply (the first one is used).
+        :param sources: The sources the prompt numbered, in order.
+        :returns: ``answer``.
+        """
+        text = (replies[0].text or "") if replies else ""
+        verified = verify_citations(
+            text, sources, scorer=self._scorer, min_support=self.min_support, refusal=REFUSAL
+        )
+        if not verified.citations and (not verified.text or REFUSAL.search(verified.text)):
+            return {"answer": Answer.not_found()}
+        answer = Answer(
+            text=verified.text,
+            citations=tuple(verified.citations),
+            answered_from_documents=True,
+            groundedness=verified.groundedness,
+            dropped_citations=tuple(verified.dropped),
+            unsupported_sentences=tuple(verified.unsupported_sentences),
+        )
+        return {"answer": answer}
+
+    def _embed_texts(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        documents = [Document(content=text) for text in texts]
+        with EMBEDDING_SECONDS.labels(kind="documents").time():
+            embedded = self._guards.embedder.call(
+                lambda: self.document_embedder.run(documents=documents)["documents"]
+            )
+        return [document.embedding for document in embedded]
+
+
+@component
+class RefusalAnswer:
+    """The answer when nothing relevant was retrieved: a fixed refusal, no LLM call."""
+
+    @component.output_types(answer=Answer)
+    def run(self, question: str) -> dict[str, Any]:
+        """The refusal.
+
+        :param question: The question that could not be answered (logged).
+        :returns: ``answer``.
+        """
+        logger.info("Nothing relevant for %r: not calling the LLM", question)
+        return {"answer": Answer.not_found()}

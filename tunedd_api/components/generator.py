@@ -1,22 +1,28 @@
-"""One chat model instance, shared by all requests: serialised calls, bounded queue, deadlines.
+"""The guarded chat generator: one model, serialised calls, bounded queue, deadlines, retries.
 
-llama.cpp is not thread-safe, so every backend's generator is called under one lock; waiting
-for it counts against the request's deadline, and the number of waiters is bounded so memory
-cannot grow with load. Generation can be cut short (deadline passed, client gone) through a
-backend hook; llama.cpp honours it between tokens.
+A Haystack component that wraps a stock chat generator (llama.cpp, Ollama, a mock). llama.cpp
+is not thread-safe, so every call runs under one lock; waiting for it counts against the
+request's deadline, and the number of waiters is bounded so memory cannot grow with load.
+Generation can be cut short (deadline passed, client gone: ``run_async`` cancelled) through a
+stack hook; llama.cpp honours it between tokens. Retries and the circuit breaker come from the
+runtime's shared guard (``use_guards``), not from init parameters: breakers are process state.
+
+Own component because no stock one queues, times out or cancels a local model's call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import math
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from haystack import component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage, StreamingChunk
 
+from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
 from tunedd_api.errors import (
     BackendUnavailableError,
     GenerationTimeoutError,
@@ -25,6 +31,7 @@ from tunedd_api.errors import (
 )
 from tunedd_api.observability.metrics import LLM_FIRST_TOKEN_SECONDS, LLM_SECONDS, LLM_TOKENS
 from tunedd_api.resilience import Guard
+from tunedd_api.turns import estimate_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +47,19 @@ class Generation:
     seconds: float
 
 
-class ChatModel:
-    """Wraps a Haystack chat generator (llama.cpp or Ollama) behind one lock and a deadline."""
+@component
+class GuardedChatGenerator:
+    """Wraps a Haystack chat generator behind one lock, a bounded queue, a deadline and a guard.
 
-    #: Rough characters per token used for prompt budgets; errs on the side of fewer characters.
-    CHARS_PER_TOKEN = 3.0
+    :param generator: The chat generator doing the work (``None`` for stacks that build it in
+        ``warm_up``).
+    :param model_name: Name reported in logs and health checks.
+    :param context_window: Tokens the model reads at most (prompt budgets use it).
+    :param max_answer_tokens: Default limit of new tokens per call.
+    :param timeout_s: Default deadline per call, waiting for the model included.
+    :param max_queue: Calls waiting for or holding the model before new ones are refused (503).
+    :param temperature: Sampling temperature.
+    """
 
     def __init__(
         self,
@@ -64,7 +79,7 @@ class ChatModel:
         self.timeout_s = timeout_s
         self.max_queue = max_queue
         self.temperature = temperature
-        #: Retries and circuit breaker for the backend call (set by ``Backend.use_guards``).
+        #: Retries and circuit breaker for the backend call (set by ``Stack.use_guards``).
         self.guard: Guard | None = None
         self._lock = threading.Lock()
         self._waiting = 0
@@ -82,7 +97,7 @@ class ChatModel:
 
     def estimate_tokens(self, text: str) -> int:
         """A conservative token estimate for prompt budgeting (no model tokenizer needed)."""
-        return math.ceil(len(text) / self.CHARS_PER_TOKEN)
+        return estimate_tokens(text)
 
     def warm_up(self) -> None:
         """Load the model (blocking)."""
@@ -93,6 +108,73 @@ class ChatModel:
         """Release the model."""
         if hasattr(self.generator, "close"):
             self.generator.close()
+
+    def use_guards(self, guards: Any) -> None:
+        """Retry and break the circuit with the runtime's shared LLM guard."""
+        self.guard = guards.llm
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise, including the wrapped generator."""
+        return default_to_dict(self, generator=nested_to_dict(self.generator), **self._limits())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GuardedChatGenerator":
+        """Rebuild, including the wrapped generator."""
+        return default_from_dict(cls, nested_from_dict(data, "generator"))
+
+    def _limits(self) -> dict[str, Any]:
+        return {
+            "model_name": self.model_name,
+            "context_window": self.context_window,
+            "max_answer_tokens": self.max_answer_tokens,
+            "timeout_s": self.timeout_s,
+            "max_queue": self.max_queue,
+            "temperature": self.temperature,
+        }
+
+    @component.output_types(replies=list[ChatMessage])
+    def run(
+        self,
+        messages: list[ChatMessage],
+        streaming_callback: Callable[[StreamingChunk], None] | None = None,
+    ) -> dict[str, Any]:
+        """Answer ``messages``; tokens go to ``streaming_callback`` as they come.
+
+        :param messages: The prompt.
+        :param streaming_callback: Called with each streamed chunk (from a worker thread).
+        :returns: ``replies``: one assistant message with ``finish_reason`` and ``seconds`` meta.
+        """
+        return self._replies(self.generate(messages, on_token=_text_callback(streaming_callback)))
+
+    @component.output_types(replies=list[ChatMessage])
+    async def run_async(
+        self,
+        messages: list[ChatMessage],
+        streaming_callback: Callable[[StreamingChunk], None] | None = None,
+    ) -> dict[str, Any]:
+        """Like ``run``, off the event loop; cancelling the task stops generation between tokens.
+
+        :param messages: The prompt.
+        :param streaming_callback: Called with each streamed chunk (from a worker thread).
+        :returns: ``replies``: one assistant message with ``finish_reason`` and ``seconds`` meta.
+        """
+        cancel = threading.Event()
+        try:
+            generation = await asyncio.to_thread(
+                self.generate,
+                messages,
+                on_token=_text_callback(streaming_callback),
+                cancel=cancel,
+            )
+        except asyncio.CancelledError:
+            cancel.set()  # the client went away: stop generating between tokens
+            raise
+        return self._replies(generation)
+
+    @staticmethod
+    def _replies(generation: "Generation") -> dict[str, Any]:
+        meta = {"finish_reason": generation.finish_reason, "seconds": generation.seconds}
+        return {"replies": [ChatMessage.from_assistant(generation.text, meta=meta)]}
 
     def generate(
         self,
@@ -207,8 +289,16 @@ class ChatModel:
             self._waiting -= 1
 
 
+def _text_callback(
+    streaming_callback: Callable[[StreamingChunk], None] | None,
+) -> TokenCallback | None:
+    if streaming_callback is None:
+        return None
+    return lambda text: streaming_callback(StreamingChunk(content=text))
+
+
 def generation_limits(settings: Any) -> dict[str, Any]:
-    """The ChatModel arguments every backend takes from settings alike."""
+    """The generator arguments every stack takes from settings alike."""
     return {
         "max_answer_tokens": settings.max_answer_tokens,
         "timeout_s": settings.llm_timeout_s,

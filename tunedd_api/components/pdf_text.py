@@ -1,4 +1,7 @@
-"""Reads a PDF file into cleaned page texts, or says precisely why it cannot be read."""
+"""Reads a PDF file into page texts, or says precisely why it cannot be read.
+
+Light imports only (pypdf): the PDF converter runs it in worker processes.
+"""
 
 from __future__ import annotations
 
@@ -68,8 +71,21 @@ def clean_page_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def read_pdf(path: Path, *, document_id: str | None = None) -> ParsedPdf:
-    """Read ``path`` into pages; raise :class:`UnreadableDocumentError` with a clear reason."""
+#: The cleaning rules of :func:`clean_page_text` as ``DocumentCleaner(replace_regexes=...)``
+#: runs them (per page, in order), so the indexing pipeline cleans with the stock component.
+CLEANING_REGEXES: dict[str, str] = {
+    "\u00ad": "",
+    r"([a-z])-\s*\n\s*([a-z])": r"\1\2",
+    r"\s+": " ",
+    r"^ | $": "",
+}
+
+
+def read_pdf(path: Path, *, document_id: str | None = None, clean: bool = True) -> ParsedPdf:
+    """Read ``path`` into pages; raise :class:`UnreadableDocumentError` with a clear reason.
+
+    ``clean=False`` keeps each page's raw text (the indexing pipeline cleans it afterwards).
+    """
     with path.open("rb") as handle:
         if handle.read(len(PDF_MAGIC)) != PDF_MAGIC:
             raise UnreadableDocumentError("not a PDF file (missing %PDF- header)")
@@ -86,9 +102,11 @@ def read_pdf(path: Path, *, document_id: str | None = None) -> ParsedPdf:
         raise UnreadableDocumentError(f"corrupt or unreadable PDF: {error!r}") from error
     if not raw_pages:
         raise UnreadableDocumentError("empty PDF: it has no pages")
-    pages = [PdfPage(number=i, text=clean_page_text(t)) for i, t in enumerate(raw_pages, 1)]
-    if not any(page.text for page in pages):
+    cleaned = [clean_page_text(text) for text in raw_pages]
+    if not any(cleaned):
         raise UnreadableDocumentError("no extractable text (a scanned PDF without OCR?)")
+    texts = cleaned if clean else [text.replace("\f", " ") for text in raw_pages]
+    pages = [PdfPage(number=i, text=text) for i, text in enumerate(texts, 1)]
     title = _title(reader, raw_pages[0]) or path.stem
     return ParsedPdf(
         document_id=document_id or document_id_for(path),

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from tunedd_api.chat.retrieval import RetrievedChunk
+from tunedd_api.turns import RetrievedChunk
 from tunedd_api.errors import TunedDError
 
 logger = logging.getLogger(__name__)

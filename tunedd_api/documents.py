@@ -12,9 +12,6 @@ from datetime import datetime, timezone
 
 from haystack import Document
 
-from tunedd_api.indexing.chunker import Chunk
-from tunedd_api.indexing.pdf_reader import ParsedPdf
-
 #: Meta fields every chunk carries; the Weaviate collection declares each of them.
 CHUNK_META_FIELDS: dict[str, str] = {
     "document_id": "text",
@@ -42,29 +39,27 @@ def document_filter(document_ids: list[str]) -> dict:
     return {"field": "meta.document_id", "operator": "in", "value": list(document_ids)}
 
 
-def chunks_to_documents(parsed: ParsedPdf, chunks: list[Chunk]) -> list[Document]:
-    """Haystack documents for the chunks of one parsed PDF, in chunk order."""
-    indexed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return [
-        Document(
-            id=chunk_id(parsed.document_id, chunk.index),
-            content=chunk.text,
-            meta={
-                "document_id": parsed.document_id,
-                "file_name": parsed.file_name,
-                "title": parsed.title,
-                "pages": chunk.pages,
-                "page_start": chunk.pages[0],
-                "page_end": chunk.pages[-1],
-                "chunk_index": chunk.index,
-                "chunk_count": len(chunks),
-                "page_count": parsed.page_count,
-                "token_count": chunk.token_count,
-                "indexed_at": indexed_at,
-            },
-        )
-        for chunk in chunks
-    ]
+def chunk_document(
+    source_meta: dict, *, index: int, count: int, text: str, pages: list[int], tokens: int
+) -> Document:
+    """The Haystack document of chunk ``index`` (of ``count``) of a converted file."""
+    return Document(
+        id=chunk_id(source_meta["document_id"], index),
+        content=text,
+        meta={
+            "document_id": source_meta["document_id"],
+            "file_name": source_meta["file_name"],
+            "title": source_meta["title"],
+            "pages": pages,
+            "page_start": pages[0],
+            "page_end": pages[-1],
+            "chunk_index": index,
+            "chunk_count": count,
+            "page_count": source_meta["page_count"],
+            "token_count": tokens,
+            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -91,3 +86,9 @@ class DocumentRecord:
             chunk_count=int(meta["chunk_count"]),
             status="indexed",
         )
+
+    @classmethod
+    def failed(cls, document_id: str, file_name: str, reason: str) -> "DocumentRecord":
+        """The record of a file that could not be indexed, with the reason."""
+        title = file_name.rsplit(".", 1)[0]
+        return cls(document_id, file_name, title, 0, 0, status="failed", error=reason)

@@ -5,7 +5,8 @@ conversation with history, is treated as a follow-up. Only then, and only in ``l
 chat model rewrites it (short prompt, tight token and time limits). A rewrite that is empty,
 rambling or shares no word with the earlier turn is rejected, and so are model errors and
 timeouts: the fallback is the previous question joined with the message, which keeps the
-referent in the embedding.
+referent in the embedding. Own component: the stock query-rewriting recipes call the LLM on
+every turn, which costs ~6 s per message on the embedded stack.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from haystack import component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage
 
-from tunedd_api.backends.generation import ChatModel
-from tunedd_api.chat.conversations import Message
-from tunedd_api.chat.grounding import content_words
-from tunedd_api.chat.prompt import load_prompt
+from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
+from tunedd_api.components.generator import GuardedChatGenerator
+from tunedd_api.components.grounding import content_words
 from tunedd_api.errors import TunedDError
+from tunedd_api.prompts import load_prompt
+from tunedd_api.turns import History
 
 logger = logging.getLogger(__name__)
 
@@ -57,35 +60,70 @@ def needs_context(message: str) -> bool:
     return bool(_REFERRING.search(message) or _OPENERS.search(message))
 
 
-class QueryRewriter:
-    """Makes follow-up messages standalone for retrieval."""
+@component
+class FollowUpRewriter:
+    """Makes follow-up messages standalone for retrieval.
+
+    :param generator: The chat generator asked to rewrite (only in ``llm`` mode).
+    :param mode: ``llm``, ``heuristic`` (previous question + message) or ``off``.
+    :param timeout_s: Deadline of the rewrite call.
+    :param max_tokens: Longest rewrite.
+    """
 
     def __init__(
         self,
         *,
-        chat_model: ChatModel,
+        generator: GuardedChatGenerator,
         mode: RewriteMode = "llm",
         timeout_s: float = 30.0,
         max_tokens: int = 64,
     ) -> None:
-        self._model = chat_model
-        self._mode = mode
-        self._timeout_s = timeout_s
-        self._max_tokens = max_tokens
+        self.generator = generator
+        self.mode = mode
+        self.timeout_s = timeout_s
+        self.max_tokens = max_tokens
 
-    def rewrite(self, message: str, history: tuple[Message, ...]) -> StandaloneQuery:
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise, including the generator."""
+        return default_to_dict(
+            self,
+            generator=nested_to_dict(self.generator),
+            mode=self.mode,
+            timeout_s=self.timeout_s,
+            max_tokens=self.max_tokens,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FollowUpRewriter":
+        """Rebuild, including the generator."""
+        return default_from_dict(cls, nested_from_dict(data, "generator"))
+
+    @component.output_types(query=str, method=str, question=str)
+    def run(self, question: str, history: History | None = None) -> dict[str, Any]:
+        """The retrieval query for ``question``.
+
+        :param question: The user's message.
+        :param history: Earlier exchanges of the conversation.
+        :returns: ``query``: text to retrieve with; ``method``: ``none``, ``heuristic`` or
+            ``llm``; ``question``: the question the prompt should carry (the rewrite when the
+            model made one, else the message itself).
+        """
+        rewritten = self.rewrite(question, history or History())
+        prompt_question = rewritten.text if rewritten.method == "llm" else question
+        return {"query": rewritten.text, "method": rewritten.method, "question": prompt_question}
+
+    def rewrite(self, message: str, history: History) -> StandaloneQuery:
         """The standalone query for ``message`` (blocking when the LLM is asked)."""
-        questions = [m for m in history if m.role == "user"]
-        if self._mode == "off" or not questions or not needs_context(message):
+        if self.mode == "off" or not history or not needs_context(message):
             return StandaloneQuery(message, "none")
-        fallback = StandaloneQuery(f"{questions[-1].content} {message}", "heuristic")
-        if self._mode == "heuristic":
+        fallback = StandaloneQuery(f"{history.last_question} {message}", "heuristic")
+        if self.mode == "heuristic":
             return fallback
         try:
-            generation = self._model.generate(
+            generation = self.generator.generate(
                 self._prompt(message, history),
-                timeout_s=self._timeout_s,
-                max_tokens=self._max_tokens,
+                timeout_s=self.timeout_s,
+                max_tokens=self.max_tokens,
             )
         except TunedDError as error:
             logger.info("Query rewrite failed (%s); using the heuristic query", error.message)
@@ -97,12 +135,10 @@ class QueryRewriter:
         return StandaloneQuery(rewritten, "llm")
 
     @staticmethod
-    def _prompt(message: str, history: tuple[Message, ...]) -> list[ChatMessage]:
-        last_question = next(m.content for m in reversed(history) if m.role == "user")
-        last_answer = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    def _prompt(message: str, history: History) -> list[ChatMessage]:
         transcript = (
-            f"Previous question: {last_question}\n"
-            f"Previous answer: {last_answer[:_ANSWER_CONTEXT_CHARS]}\n"
+            f"Previous question: {history.last_question}\n"
+            f"Previous answer: {(history.last_answer or '')[:_ANSWER_CONTEXT_CHARS]}\n"
             f"Follow-up: {message}\n"
             "Standalone question:"
         )
@@ -114,10 +150,10 @@ def _clean(text: str) -> str:
     return _PREFIX.sub("", first_line).strip().strip('"').strip()
 
 
-def _acceptable(rewritten: str, message: str, history: tuple[Message, ...]) -> bool:
+def _acceptable(rewritten: str, message: str, history: History) -> bool:
     """Non-empty, not rambling, and it must name something from the earlier turn."""
     if not rewritten or len(rewritten) > max(300, 3 * len(message)):
         return False
-    earlier = " ".join(m.content for m in history[-2:])
+    earlier = f"{history.last_question} {history.last_answer}"
     new_words = content_words(rewritten) - content_words(message)
     return bool(new_words & content_words(earlier))

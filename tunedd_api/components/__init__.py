@@ -1,0 +1,1 @@
+"""tunedd's own Haystack components; each module says why no stock component does the job."""

@@ -1,0 +1,113 @@
+"""Decides what an indexing run does, and applies the cheap part of it to the store.
+
+Files are identified by content hash: an unchanged file is reused (nothing re-embedded, a
+renamed one only gets its new name), a new or changed one goes on to be converted, and chunks
+of files that are gone, changed, or were left by an interrupted write (no commit marker) are
+deleted. Own component: this is tunedd's incremental, crash-safe bookkeeping; no stock
+component plans against the store's commit markers.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from haystack import component, default_from_dict, default_to_dict
+
+from tunedd_api.components.pdf_text import document_id_for
+from tunedd_api.documents import MARKER_FILTER, DocumentRecord, document_filter
+from tunedd_api.resilience import Guard, Guards
+
+logger = logging.getLogger(__name__)
+
+
+@component
+class IndexPlanner:
+    """Plans an indexing run of a set of files against the document store.
+
+    :param document_store: The store the indexing pipeline writes to.
+    """
+
+    def __init__(self, *, document_store: Any) -> None:
+        self.document_store = document_store
+        self._guard: Guard = Guards.passthrough().document_store
+
+    def use_guards(self, guards: Guards) -> None:
+        """Retry and break the circuit with the runtime's shared store guard."""
+        self._guard = guards.document_store
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise, including the document store."""
+        return default_to_dict(self, document_store=self.document_store)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "IndexPlanner":
+        """Rebuild, including the document store."""
+        return default_from_dict(cls, data)
+
+    @component.output_types(
+        sources=list[str],
+        meta=list[dict[str, Any]],
+        reused=list[DocumentRecord],
+        failed=list[DocumentRecord],
+        removed=int,
+    )
+    def run(self, sources: list[str]) -> dict[str, Any]:
+        """Plan the run for ``sources`` (every file that should be indexed) and drop the rest.
+
+        :param sources: Paths of the files that make up the collection.
+        :returns: ``sources``/``meta``: files to convert, with their ``document_id``;
+            ``reused``: records of unchanged files; ``failed``: duplicates of another file's
+            content; ``removed``: documents dropped from the store.
+        """
+        ids: dict[str, Path] = {}
+        failed: list[DocumentRecord] = []
+        for path in map(Path, sources):
+            doc_id = document_id_for(path)
+            if doc_id in ids:
+                reason = f"same content as {ids[doc_id].name}; indexed once"
+                logger.warning("Skipping %s: %s", path.name, reason)
+                failed.append(DocumentRecord.failed(doc_id, path.name, reason))
+                continue
+            ids[doc_id] = path
+        indexed = {record.document_id: record for record in self._indexed()}
+        keep = [doc_id for doc_id in ids if doc_id in indexed]
+        self._delete_all_but(keep)
+        reused = [self._reuse(indexed[doc_id], ids[doc_id]) for doc_id in keep]
+        pending = [doc_id for doc_id in ids if doc_id not in indexed]
+        return {
+            "sources": [str(ids[doc_id]) for doc_id in pending],
+            "meta": [{"document_id": doc_id} for doc_id in pending],
+            "reused": reused,
+            "failed": failed,
+            "removed": len(set(indexed) - set(keep)),
+        }
+
+    def _indexed(self) -> list[DocumentRecord]:
+        markers = self._guard.call(lambda: self.document_store.filter_documents(MARKER_FILTER))
+        return [DocumentRecord.from_marker(marker) for marker in markers]
+
+    def _delete_all_but(self, keep_ids: list[str]) -> None:
+        """Delete chunks of documents not kept: removed or changed files, interrupted writes."""
+        store = self.document_store
+        if keep_ids:
+            stale = {"operator": "NOT", "conditions": [document_filter(keep_ids)]}
+            deleted = self._guard.call(lambda: store.delete_by_filter(stale))
+        else:
+            deleted = store.count_documents()
+            if deleted:
+                self._guard.call(store.delete_all_documents)
+        if deleted:
+            logger.info("Deleted %d stale chunks", deleted)
+
+    def _reuse(self, record: DocumentRecord, path: Path) -> DocumentRecord:
+        if record.file_name == path.name:
+            return record
+        logger.info("%s was renamed to %s; updating its chunks", record.file_name, path.name)
+        self._guard.call(
+            lambda: self.document_store.update_by_filter(
+                document_filter([record.document_id]), {"file_name": path.name}
+            )
+        )
+        return DocumentRecord(**{**record.__dict__, "file_name": path.name})

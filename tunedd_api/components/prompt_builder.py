@@ -1,0 +1,124 @@
+"""Builds the chat prompt: system rules, earlier turns under a token budget, sources, question.
+
+Budgets are enforced here so prompt + history + sources + the answer always fit the model's
+context window (llama.cpp errors and Ollama silently truncates when they do not): the
+lowest-ranked sources go first, then the oldest turns. The sources message is rendered by
+Haystack's ``ChatPromptBuilder``; this component adds the budget, which it has no notion of.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from haystack import component
+from haystack.components.builders import ChatPromptBuilder
+from haystack.dataclasses import ChatMessage
+
+from tunedd_api.prompts import load_prompt, load_template
+from tunedd_api.turns import History, RetrievedChunk, estimate_tokens
+
+SYSTEM_PROMPT = load_prompt("system.txt")
+QUESTION_TEMPLATE = load_template("question.jinja2")
+#: Chat-template control tokens (ChatML, Llama, Phi, Mistral). Text from a PDF or a user that
+#: contains them could otherwise close the user turn and open a fake system turn, because
+#: llama.cpp tokenizes the rendered template with special tokens enabled.
+_CONTROL_TOKENS = re.compile(r"<\|[A-Za-z0-9_]{1,32}\|>|\[/?INST\]|<</?SYS>>|</?s>", re.IGNORECASE)
+#: Headroom for chat-template tokens and estimation error.
+_SAFETY_TOKENS = 64
+
+
+def strip_control_tokens(text: str) -> str:
+    """``text`` without chat-template control tokens (the words around them stay)."""
+    return _CONTROL_TOKENS.sub(" ", text)
+
+
+@component
+class BudgetedPromptBuilder:
+    """Fits system prompt, history and numbered sources into the model's context window.
+
+    :param context_window: Tokens the model reads at most.
+    :param max_answer_tokens: Tokens kept free for the answer.
+    :param history_max_turns: Most earlier exchanges included.
+    :param history_budget: Most tokens the earlier exchanges may take.
+    """
+
+    def __init__(
+        self,
+        *,
+        context_window: int = 4096,
+        max_answer_tokens: int = 384,
+        history_max_turns: int = 3,
+        history_budget: int = 1024,
+    ) -> None:
+        self.context_window = context_window
+        self.max_answer_tokens = max_answer_tokens
+        self.history_max_turns = history_max_turns
+        self.history_budget = history_budget
+        self._question = ChatPromptBuilder(
+            template=[ChatMessage.from_user(QUESTION_TEMPLATE)], required_variables="*"
+        )
+
+    @component.output_types(
+        prompt=list[ChatMessage],
+        sources=list[RetrievedChunk],
+        history_turns_used=int,
+        history_truncated=bool,
+    )
+    def run(
+        self, question: str, sources: list[RetrievedChunk], history: History | None = None
+    ) -> dict[str, Any]:
+        """The prompt messages.
+
+        :param question: The question to answer.
+        :param sources: Retrieved chunks, best first; numbered ``[1]``… in the prompt.
+        :param history: Earlier exchanges.
+        :returns: ``prompt``; ``sources``: those that fit (the numbering the answer cites);
+            ``history_turns_used``; ``history_truncated``: whether turns were left out.
+        """
+        history = history or History()
+        available = (
+            self.context_window
+            - self.max_answer_tokens
+            - estimate_tokens(SYSTEM_PROMPT)
+            - _SAFETY_TOKENS
+        )
+        sources = list(sources)
+        question_message = self._render(question, sources)
+        while len(sources) > 1 and estimate_tokens(question_message.text or "") > available:
+            sources.pop()
+            question_message = self._render(question, sources)
+        remaining = available - estimate_tokens(question_message.text or "")
+        kept, truncated = history.recent(
+            min(remaining, self.history_budget),
+            estimate=estimate_tokens,
+            max_turns=self.history_max_turns,
+        )
+        turns = [
+            message
+            for user, assistant in kept.exchanges
+            for message in (
+                ChatMessage.from_user(strip_control_tokens(user.content)),
+                ChatMessage.from_assistant(strip_control_tokens(assistant.content)),
+            )
+        ]
+        return {
+            "prompt": [ChatMessage.from_system(SYSTEM_PROMPT), *turns, question_message],
+            "sources": sources,
+            "history_turns_used": len(kept),
+            "history_truncated": truncated,
+        }
+
+    def _render(self, question: str, sources: list[RetrievedChunk]) -> ChatMessage:
+        safe_sources = [
+            replace(
+                s,
+                document=replace(
+                    s.document, content=strip_control_tokens(s.document.content or "")
+                ),
+            )
+            for s in sources
+        ]
+        rendered = self._question.run(question=strip_control_tokens(question), sources=safe_sources)
+        return rendered["prompt"][0]

@@ -1,0 +1,189 @@
+"""What a conversation is made of: messages, their citations, retrieved sources, and history.
+
+Shared by the components (prompt, follow-up rewriter, verifier), the chat use cases and the
+API, so it sits below all of them. :class:`History` is the one way earlier turns are paired,
+capped and fitted to a token budget, whether they come from a stored conversation or from an
+OpenAI client's request.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Literal, Sequence
+
+from haystack import Document
+
+from tunedd_api.errors import InvalidInputError
+
+#: Rough characters per token for prompt budgets; errs on the side of fewer characters.
+CHARS_PER_TOKEN = 3.0
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative token estimate for prompt budgets (no model tokenizer needed)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source the answer cites as ``[number]``."""
+
+    number: int
+    document_id: str
+    file_name: str
+    title: str
+    pages: list[int]
+    snippet: str
+    score: float  # retrieval similarity of the passage to the query
+    support: float | None = None  # how well the passage supports the sentences citing it
+    added_by_verifier: bool = False  # the model did not cite it; the check found the support
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    created_at: datetime = field(default_factory=utc_now)
+    citations: tuple[Citation, ...] = ()
+    retrieval_query: str | None = None
+    groundedness: float | None = None
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    """A retrieved chunk with its cosine similarity to the query."""
+
+    document: Document
+    similarity: float
+
+    @property
+    def pages(self) -> list[int]:
+        """Pages the chunk comes from."""
+        return list(self.document.meta.get("pages", []))
+
+
+Exchange = tuple[Message, Message]
+#: Messages of client-held history kept; prompts use far fewer (RAG_HISTORY_MAX_TURNS).
+MAX_CLIENT_MESSAGES = 40
+
+
+@dataclass(frozen=True)
+class History:
+    """Earlier question/answer exchanges, oldest first (unpaired messages are left out)."""
+
+    exchanges: tuple[Exchange, ...] = ()
+
+    @classmethod
+    def of(cls, messages: Sequence[Message]) -> "History":
+        """Pair each user message with the assistant message that follows it."""
+        pairs = [
+            (messages[i], messages[i + 1])
+            for i in range(len(messages) - 1)
+            if messages[i].role == "user" and messages[i + 1].role == "assistant"
+        ]
+        return cls(tuple(pairs))
+
+    @classmethod
+    def from_client(cls, turns: Sequence[tuple[str, str]]) -> tuple["History", str]:
+        """(history, final question) from an OpenAI-style ``(role, content)`` list.
+
+        System and tool messages are ignored (tunedd's own system prompt keeps the answer
+        grounded), consecutive messages of one role are joined, and a greeting before the
+        first question is dropped. Raises InvalidInputError unless the last is a user message.
+        """
+        merged: list[tuple[str, str]] = []
+        for role, content in turns:
+            if role not in ("user", "assistant") or not content.strip():
+                continue
+            if merged and merged[-1][0] == role:
+                merged[-1] = (role, f"{merged[-1][1]}\n{content}")
+            else:
+                merged.append((role, content))
+        if not merged or merged[-1][0] != "user":
+            raise InvalidInputError("the last message must be a non-empty user message")
+        question = merged.pop()[1]
+        messages = [Message(role=r, content=c) for r, c in merged[-MAX_CLIENT_MESSAGES:]]
+        return cls.of(messages), question
+
+    def __len__(self) -> int:
+        return len(self.exchanges)
+
+    def __bool__(self) -> bool:
+        return bool(self.exchanges)
+
+    @property
+    def last_question(self) -> str | None:
+        """The most recent question, if any."""
+        return self.exchanges[-1][0].content if self.exchanges else None
+
+    @property
+    def last_answer(self) -> str | None:
+        """The most recent answer, if any."""
+        return self.exchanges[-1][1].content if self.exchanges else None
+
+    def recent(
+        self,
+        budget_tokens: int,
+        *,
+        estimate: Callable[[str], int],
+        max_turns: int | None = None,
+        answer_chars: int | None = None,
+    ) -> tuple["History", bool]:
+        """The most recent exchanges within ``max_turns`` whose text fits ``budget_tokens``.
+
+        Returns the kept history and whether anything was left out. ``answer_chars`` counts
+        (and callers show) only the start of long answers.
+        """
+        if max_turns is None:
+            candidates = self.exchanges
+        else:
+            candidates = self.exchanges[-max_turns:] if max_turns > 0 else ()
+        kept: list[Exchange] = []
+        used = 0
+        for question, answer in reversed(candidates):
+            cost = estimate(question.content + answer.content[:answer_chars]) + 8
+            if used + cost > budget_tokens:
+                break
+            kept.insert(0, (question, answer))
+            used += cost
+        return History(tuple(kept)), len(kept) < len(self.exchanges)
+
+
+NOT_FOUND_ANSWER = "The selected documents do not contain this information."
+
+
+@dataclass(frozen=True)
+class DroppedCitation:
+    """A marker removed from the answer, and why."""
+
+    number: int
+    reason: str  # "no_such_source" | "unsupported"
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a chat turn produced: the verified text, its citations and how grounded it is."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    answered_from_documents: bool = False
+    groundedness: float | None = None
+    dropped_citations: tuple[DroppedCitation, ...] = ()
+    unsupported_sentences: tuple[str, ...] = ()
+
+    @classmethod
+    def not_found(cls) -> "Answer":
+        """The refusal given when the documents do not answer the question."""
+        return cls(text=NOT_FOUND_ANSWER)
