@@ -11,7 +11,7 @@ export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export HAYSTACK_TELEMETRY_ENABLED := False
 
-.PHONY: install run index test eval bench lint format records-demo sample-data clean
+.PHONY: install run index test eval bench lint format records-demo sample-data pipelines clean
 
 $(POETRY):
 	$(PYTHON) -m venv $(TOOLS)
@@ -47,6 +47,7 @@ bench: install
 lint: install
 	$(POETRY) run flake8
 	$(POETRY) run black --check .
+	$(POETRY) run lint-imports
 
 format: install
 	$(POETRY) run black .
@@ -59,6 +60,10 @@ records-demo: install
 	RAG_LOCAL_CHAT_MODEL=$(RECORDS_CHAT_MODEL) RAG_LOG_LEVEL=WARNING \
 	  $(POETRY) run tunedd worker --db "$(RECORDS_DB)"
 	$(POETRY) run tunedd quality --db "$(RECORDS_DB)"
+
+# The two Haystack graphs of the configured stack as YAML (pipelines/indexing.yml, chat.yml).
+pipelines: install
+	$(POETRY) run tunedd pipelines dump --out pipelines
 
 sample-data: install
 	$(POETRY) run python scripts/make_sample_pdfs.py
