@@ -11,10 +11,8 @@ import abc
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from haystack import Document
-
+from tunedd_api.components.embedders import embed_texts
 from tunedd_api.components.generator import GuardedChatGenerator
-from tunedd_api.observability.metrics import EMBEDDING_SECONDS
 from tunedd_api.resilience import Guards
 
 
@@ -72,15 +70,8 @@ class Stack(abc.ABC):
         """
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
-        """Embed many short texts in batches with the document embedder (blocking)."""
-        if not texts:
-            return []
-        documents = [Document(content=text) for text in texts]
-        with EMBEDDING_SECONDS.labels(kind="documents").time():
-            embedded = self.guards.embedder.call(
-                lambda: self.document_embedder.run(documents=documents)["documents"]
-            )
-        return [document.embedding for document in embedded]
+        """Embed many short texts with the document embedder, guarded (blocking)."""
+        return embed_texts(self.document_embedder, self.guards.embedder, texts)
 
     @abc.abstractmethod
     def check(self) -> list[DependencyStatus]:

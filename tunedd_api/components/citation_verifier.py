@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage
 
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
 from tunedd_api.components.grounding import Support, SupportScorer, content_words
-from tunedd_api.observability.metrics import EMBEDDING_SECONDS
+from tunedd_api.components.embedders import embed_texts
 from tunedd_api.resilience import Guards
 from tunedd_api.turns import Answer, Citation, DroppedCitation, RetrievedChunk
 
@@ -251,14 +251,7 @@ class CitationVerifier:
         return {"answer": answer}
 
     def _embed_texts(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        documents = [Document(content=text) for text in texts]
-        with EMBEDDING_SECONDS.labels(kind="documents").time():
-            embedded = self._guards.embedder.call(
-                lambda: self.document_embedder.run(documents=documents)["documents"]
-            )
-        return [document.embedding for document in embedded]
+        return embed_texts(self.document_embedder, self._guards.embedder, texts)
 
 
 @component

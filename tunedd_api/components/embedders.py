@@ -11,10 +11,13 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from haystack import Document, component
 
 from tunedd_api.embedding.onnx_encoder import OnnxMiniLMEncoder
+from tunedd_api.observability.metrics import EMBEDDING_SECONDS
+from tunedd_api.resilience import Guard
 
 _ENCODERS: dict[tuple[str | None, int | None], OnnxMiniLMEncoder] = {}
 _ENCODERS_LOCK = threading.Lock()
@@ -28,6 +31,16 @@ def shared_encoder(model_path: str | None, threads: int | None) -> OnnxMiniLMEnc
             path = Path(model_path) if model_path else None
             _ENCODERS[key] = OnnxMiniLMEncoder(model_path=path, threads=threads)
         return _ENCODERS[key]
+
+
+def embed_texts(document_embedder: Any, guard: Guard, texts: list[str]) -> list[list[float]]:
+    """Embed short texts with any document embedder in one guarded call (blocking)."""
+    if not texts:
+        return []
+    documents = [Document(content=text) for text in texts]
+    with EMBEDDING_SECONDS.labels(kind="documents").time():
+        embedded = guard.call(lambda: document_embedder.run(documents=documents)["documents"])
+    return [document.embedding for document in embedded]
 
 
 @component

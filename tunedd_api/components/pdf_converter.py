@@ -11,31 +11,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from haystack import Document, component
 
-from tunedd_api.components.pdf_text import ParsedPdf, UnreadableDocumentError, read_pdf
+from tunedd_api.components.pdf_text import Converted, convert
 from tunedd_api.documents import DocumentRecord
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Converted:
-    path: str
-    document_id: str
-    parsed: ParsedPdf | None = None
-    error: str | None = None
-
-
-def _convert(path: str, document_id: str) -> _Converted:
-    try:
-        return _Converted(path, document_id, parsed=read_pdf(Path(path), clean=False))
-    except UnreadableDocumentError as error:
-        return _Converted(path, document_id, error=error.reason)
 
 
 @component
@@ -81,10 +65,10 @@ class PdfConverter:
             )
         return {"documents": documents, "failed": failed}
 
-    def _convert_all(self, sources: list[str], ids: list[str]) -> list[_Converted]:
+    def _convert_all(self, sources: list[str], ids: list[str]) -> list[Converted]:
         workers = min(self.workers, len(sources))
         if workers <= 1:
-            return [_convert(str(path), doc_id) for path, doc_id in zip(sources, ids)]
+            return [convert(str(path), doc_id) for path, doc_id in zip(sources, ids)]
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(_convert, [str(p) for p in sources], ids))
+            return list(pool.map(convert, [str(p) for p in sources], ids))

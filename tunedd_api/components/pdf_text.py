@@ -131,3 +131,21 @@ def _title(reader: PdfReader, first_page: str) -> str:
             break
         title_lines.append(line)
     return " ".join(title_lines)[:_MAX_TITLE_CHARS]
+
+
+@dataclass(frozen=True)
+class Converted:
+    """One file read for the indexing pipeline: its raw pages, or why it cannot be read."""
+
+    path: str
+    document_id: str
+    parsed: ParsedPdf | None = None
+    error: str | None = None
+
+
+def convert(path: str, document_id: str) -> Converted:
+    """Read ``path`` with raw page text (runs in a worker process: pypdf only)."""
+    try:
+        return Converted(path, document_id, parsed=read_pdf(Path(path), clean=False))
+    except UnreadableDocumentError as error:
+        return Converted(path, document_id, error=error.reason)

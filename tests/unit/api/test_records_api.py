@@ -15,7 +15,7 @@ from tunedd_api.records.scoring import Scored
 from tunedd_api.records.store import RecordStore
 from tunedd_api.records.worker import Worker
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "records" / "sample_tweets.csv"
+SAMPLE = Path(__file__).resolve().parents[3] / "data" / "records" / "sample_tweets.csv"
 
 
 def lexicon_scorer(text: str) -> Scored:

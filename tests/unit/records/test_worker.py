@@ -22,7 +22,7 @@ from tunedd_api.records.scoring import Scored
 from tunedd_api.records.store import RecordStore
 from tunedd_api.records.worker import Worker
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
