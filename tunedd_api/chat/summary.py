@@ -1,10 +1,10 @@
 """Conversation summaries: summary, key findings with citations, open questions, action items.
 
-The LLM writes JSON constrained to :data:`SUMMARY_SCHEMA` (a llama.cpp grammar, Ollama's
-``format``); the reply is parsed leniently (code fences, prose around the object, trailing
-commas) and validated. On timeout, backend error or invalid output the extractive summary is
-returned instead, with the reason. Summaries are cached per conversation until it changes (a
-fallback only for a minute, so the LLM is tried again).
+The LLM writes JSON shaped like :class:`SummaryDraft` through ``structured_output`` (schema as
+a llama.cpp grammar or Ollama's ``format``, lenient parse, validation). On timeout, backend
+error or invalid output the extractive summary is returned instead, with the reason. Summaries
+are cached per conversation until it changes (a fallback only for a minute, so the LLM is tried
+again).
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
 from haystack.dataclasses import ChatMessage
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from tunedd_api.backends.generation import ChatModel
 from tunedd_api.chat.conversations import Conversation, ConversationStore, Message
 from tunedd_api.chat.extractive import Finding, SummaryContent, exchanges, extractive_summary
 from tunedd_api.chat.prompt import load_prompt
 from tunedd_api.errors import TunedDError
-from tunedd_api.jsonutil import load_json_object
+from tunedd_api.structured_output import generate_structured
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 
 class _DraftFinding(BaseModel):
     finding: str = Field(min_length=1, max_length=600)
-    answer: int | None = None
+    #: The grammar asks for a number; a reply from a backend without one may omit it.
+    answer: Annotated[int | None, WithJsonSchema({"type": "integer"})] = None
 
 
 class SummaryDraft(BaseModel):
@@ -51,25 +52,6 @@ class SummaryDraft(BaseModel):
     action_items: list[str] = Field(default_factory=list, max_length=10)
 
 
-SUMMARY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "summary": {"type": "string"},
-        "key_findings": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"finding": {"type": "string"}, "answer": {"type": "integer"}},
-                "required": ["finding", "answer"],
-            },
-        },
-        "open_questions": {"type": "array", "items": {"type": "string"}},
-        "action_items": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["summary", "key_findings", "open_questions", "action_items"],
-}
-
-
 @dataclass(frozen=True)
 class ConversationSummary(SummaryContent):
     """A summary and how it was made."""
@@ -78,15 +60,6 @@ class ConversationSummary(SummaryContent):
     fallback_reason: str | None = None
     message_count: int = 0
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-
-
-def parse_draft(text: str) -> SummaryDraft:
-    """Lenient parse + schema check; raises ValueError when nothing valid can be recovered."""
-    data = load_json_object(text)
-    try:
-        return SummaryDraft.model_validate(data)
-    except ValidationError as error:
-        raise ValueError(f"model JSON does not match the schema: {error.errors()[0]['msg']}")
 
 
 class Summarizer:
@@ -115,8 +88,8 @@ class Summarizer:
         try:
             content = self._llm_summary(messages)
             return ConversationSummary(**content.__dict__, method="llm", message_count=count)
-        except (TunedDError, ValueError) as error:
-            reason = error.message if isinstance(error, TunedDError) else str(error)
+        except TunedDError as error:  # timeout, backend down, unusable JSON
+            reason = error.message
             logger.info("LLM summary unavailable (%s); using the extractive one", reason)
             fallback = extractive_summary(messages, self._not_found)
             return ConversationSummary(
@@ -132,13 +105,13 @@ class Summarizer:
             f"Q{i}: {q.content}\nA{i}: {_MARKER.sub('', a.content)[:_ANSWER_CHARS]}"
             for i, (q, a) in enumerate(pairs, 1)
         )
-        generation = self._model.generate(
+        draft = generate_structured(
+            self._model,
             [ChatMessage.from_system(SUMMARY_SYSTEM_PROMPT), ChatMessage.from_user(transcript)],
+            SummaryDraft,
             timeout_s=self._timeout_s,
             max_tokens=self._max_tokens,
-            json_schema=SUMMARY_SCHEMA,
         )
-        draft = parse_draft(generation.text)
         findings = [
             Finding(
                 text=f.finding.strip(),
