@@ -107,6 +107,28 @@ def test_llm_summary_carries_citations_of_the_answer_it_names(client, replies) -
     assert body.message_count == 2 and body.cached is False
 
 
+def test_labels_and_bad_answer_numbers_still_give_cited_sentences(client, replies) -> None:
+    replies.summary = json.dumps(
+        {
+            **SUMMARY_JSON,
+            "key_findings": [
+                {"answer": 1, "finding": "Lava type"},
+                {"answer": 7, "finding": "Magma chambers feed the vents."},
+            ],
+        }
+    )
+    conversation_id = conversation_with_exchanges(client, "What do volcanoes erupt?")
+
+    body = SummaryOut.model_validate(client.get(f"/conversations/{conversation_id}/summary").json())
+
+    assert body.method == "llm"
+    assert [f.text for f in body.key_findings] == [
+        "Volcanoes erupt molten basalt lava.",
+        "Magma chambers feed the vents.",
+    ]
+    assert all(f.citations and f.citations[0].file_name == "volcano.pdf" for f in body.key_findings)
+
+
 def test_summary_is_cached_until_the_conversation_changes(client, replies) -> None:
     conversation_id = conversation_with_exchanges(client, "What do volcanoes erupt?")
     url = f"/conversations/{conversation_id}/summary"

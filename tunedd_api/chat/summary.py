@@ -2,7 +2,9 @@
 
 The LLM writes JSON shaped like :class:`SummaryDraft` through ``structured_output`` (schema as
 a llama.cpp grammar or Ollama's ``format``, lenient parse, validation). On timeout, backend
-error or invalid output the extractive summary is returned instead, with the reason. Summaries
+error or invalid output the extractive summary is returned instead, with the reason. Either way
+each key finding is a full sentence with the citations of the answer it comes from
+(``chat.findings``: labels and unattributed findings are replaced or re-attributed). Summaries
 are cached per conversation until it changes (a fallback only for a minute, so the LLM is tried
 again).
 """
@@ -14,7 +16,7 @@ import logging
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
@@ -23,7 +25,8 @@ from pydantic import BaseModel, Field, WithJsonSchema
 
 from tunedd_api.backends.generation import ChatModel
 from tunedd_api.chat.conversations import Conversation, ConversationStore, Message
-from tunedd_api.chat.extractive import Finding, SummaryContent, exchanges, extractive_summary
+from tunedd_api.chat.extractive import SummaryContent, exchanges, extractive_summary
+from tunedd_api.chat.findings import Draft, complete_findings, ground_findings
 from tunedd_api.chat.prompt import load_prompt
 from tunedd_api.errors import TunedDError
 from tunedd_api.structured_output import generate_structured
@@ -38,9 +41,10 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 
 
 class _DraftFinding(BaseModel):
-    finding: str = Field(min_length=1, max_length=600)
-    #: The grammar asks for a number; a reply from a backend without one may omit it.
+    #: The number n of the answer An it comes from; asked for first, so the model picks the
+    #: answer before writing about it. A backend without a grammar may omit it.
     answer: Annotated[int | None, WithJsonSchema({"type": "integer"})] = None
+    finding: str = Field(min_length=1, max_length=600)
 
 
 class SummaryDraft(BaseModel):
@@ -91,7 +95,7 @@ class Summarizer:
         except TunedDError as error:  # timeout, backend down, unusable JSON
             reason = error.message
             logger.info("LLM summary unavailable (%s); using the extractive one", reason)
-            fallback = extractive_summary(messages, self._not_found)
+            fallback = self._extractive(messages)
             return ConversationSummary(
                 **fallback.__dict__,
                 method="extractive",
@@ -112,23 +116,21 @@ class Summarizer:
             timeout_s=self._timeout_s,
             max_tokens=self._max_tokens,
         )
-        findings = [
-            Finding(
-                text=f.finding.strip(),
-                citations=(
-                    pairs[f.answer - 1][1].citations
-                    if f.answer is not None and 1 <= f.answer <= len(pairs)
-                    else ()
-                ),
-            )
-            for f in draft.key_findings
-        ]
+        findings = ground_findings([Draft(f.finding, f.answer) for f in draft.key_findings], pairs)
+        if not findings:  # none given, or none the answers back: cited answer sentences
+            findings = self._extractive(messages).key_findings
         return SummaryContent(
             summary=draft.summary.strip(),
             key_findings=findings,
             open_questions=[q.strip() for q in draft.open_questions if q.strip()],
             action_items=[a.strip() for a in draft.action_items if a.strip()],
         )
+
+    def _extractive(self, messages: tuple[Message, ...]) -> SummaryContent:
+        """The extractive summary, its findings completed with their answers' citations."""
+        content = extractive_summary(messages, self._not_found)
+        findings = complete_findings(content.key_findings, exchanges(messages))
+        return replace(content, key_findings=findings)
 
     def _fit(self, pairs: list[tuple[Message, Message]]) -> list[tuple[Message, Message]]:
         """The most recent exchanges that fit the context window with the answer budget."""
