@@ -114,6 +114,16 @@ def test_a_wrong_answer_number_sharing_no_word_is_corrected() -> None:
     assert findings[0].citations == HONEY.citations
 
 
+def test_a_sentence_the_answers_barely_back_becomes_the_closest_answer_sentence() -> None:
+    drafts = [Draft("Twelve volcanoes erupted basalt lava near the sea in March.", 1)]
+
+    findings = ground_findings(drafts, PAIRS)
+
+    assert [(f.text, f.citations) for f in findings] == [
+        ("The apiary keeps twelve hives on the north slope.", (HIVES.citations[0],))
+    ]
+
+
 def test_findings_about_nothing_the_answers_said_are_dropped() -> None:
     drafts = [Draft("Volcanoes erupt basalt lava.", 1), Draft("Lava type", 2)]
 

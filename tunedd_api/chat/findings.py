@@ -3,11 +3,13 @@
 A small model asked for "key findings" often writes labels ("Number of hives") or names no
 answer, or a wrong one. Each finding it drafts is checked here:
 
-* a full sentence (:func:`is_sentence`) that shares words with the answer it names keeps its
-  text and gets that answer's citations; when the named answer is missing, out of range,
-  uncited or shares no word with it, the cited answer sharing the most words is used instead;
-* anything else (a label, a fragment) is replaced by the answer sentence that matches it best,
-  with the citations of that sentence's own ``[n]`` markers (or of its answer, if it has none);
+* a full sentence (:func:`is_sentence`) sharing at least a quarter of its content words with
+  the answer it names keeps its text and gets that answer's citations; when the named answer
+  is missing, out of range, uncited or shares too little, the cited answer sharing the most
+  words is used instead, if it shares enough;
+* anything else (a label, a fragment, a sentence no answer backs) is replaced by the answer
+  sentence that matches it best, with the citations of that sentence's own ``[n]`` markers (or
+  of its answer, if it has none);
 * a finding that shares no word with any cited answer is dropped.
 
 So while any answer of the conversation has citations, no finding comes back without one.
@@ -137,16 +139,10 @@ def _ground(draft: Draft, answers: list[Message], sentences: list[_Sentence]) ->
         draft.answer - 1 if draft.answer is not None and 1 <= draft.answer <= len(answers) else None
     )
     if is_sentence(text):
-        shared = {
-            k: len(stems & frozenset().union(*(s.stems for s in sentences if s.answer == k)))
-            for k in {s.answer for s in sentences}
-        }
-        if named is not None and shared.get(named, 0) > 0:
-            return Finding(text=text, citations=answers[named].citations)
-        best = max(shared, key=lambda k: (shared[k], -k))
-        if shared[best] > 0:
-            return Finding(text=text, citations=answers[best].citations)
-        return None  # a sentence about nothing the answers said
+        answer = _attribute(stems, named, sentences)
+        if answer is not None:
+            return Finding(text=text, citations=answers[answer].citations)
+    # A label, a fragment, or a sentence no answer backs: the answer sentence closest to it.
     candidates = [s for s in sentences if s.full] or sentences
     scored = [(_match(stems, s, named), s) for s in candidates]
     score, sentence = max(scored, key=lambda pair: pair[0])
@@ -155,6 +151,19 @@ def _ground(draft: Draft, answers: list[Message], sentences: list[_Sentence]) ->
     return Finding(
         text=sentence.text, citations=sentence.citations or answers[sentence.answer].citations
     )
+
+
+def _attribute(stems: frozenset[str], named: int | None, sentences: list[_Sentence]) -> int | None:
+    """The answer a finding comes from: the named one if it shares enough of the finding's
+    words (a quarter, at least one), else the cited answer sharing the most, if enough."""
+    shared: dict[int, set[str]] = {}
+    for sentence in sentences:
+        shared.setdefault(sentence.answer, set()).update(stems & sentence.stems)
+    enough = max(1.0, len(stems) / 4)
+    if named is not None and len(shared.get(named, ())) >= enough:
+        return named
+    best = max(shared, key=lambda k: (len(shared[k]), -k))
+    return best if len(shared[best]) >= enough else None
 
 
 def _match(stems: frozenset[str], sentence: _Sentence, named: int | None) -> float:
