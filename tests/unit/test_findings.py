@@ -55,6 +55,8 @@ PAIRS = [(QUESTIONS[0], HIVES), (QUESTIONS[1], HONEY)]
         "SMFFNN as the learning core.",
         "Properties of intelligent agents.",
         "Agents' learning core and goals.",
+        "The application areas given as examples are :\n\n1.",
+        "The stages of the technique are: 1.",
         "the apiary keeps twelve hives.",
         "",
     ],
@@ -149,6 +151,37 @@ def test_without_cited_answers_drafts_come_back_as_written() -> None:
     findings = ground_findings([Draft("Number of hives [1]", 1)], uncited)
 
     assert [(f.text, f.citations) for f in findings] == [("Number of hives", ())]
+
+
+def test_a_finding_cut_at_a_list_becomes_a_list_item() -> None:
+    answer = Message(
+        "assistant",
+        "The technique has three phases [1]:\n1. Data preprocessing normalises the technique's "
+        "input values [1].\n2. Pre-training initialises the potential weights [2].",
+        citations=(citation(1, "pwla.pdf", 3), citation(2, "pwla.pdf", 4)),
+    )
+    pairs = [(Message("user", "Which phases?"), answer)]
+    from tunedd_api.chat.extractive import Finding
+
+    findings = complete_findings(
+        [Finding("The technique has three phases:\n1.", answer.citations)], pairs
+    )
+
+    assert [f.text for f in findings] == [
+        "Data preprocessing normalises the technique's input values."
+    ]
+    assert findings[0].citations == (answer.citations[0],)
+
+
+def test_when_nothing_is_left_each_cited_answer_gives_its_first_sentence() -> None:
+    from tunedd_api.chat.extractive import Finding
+
+    findings = complete_findings([Finding("Volcano facts")], PAIRS)
+
+    assert [(f.text, f.citations) for f in findings] == [
+        ("The apiary keeps twelve hives on the north slope.", (HIVES.citations[0],)),
+        ("Honey is harvested twice a year, in June and September.", HONEY.citations),
+    ]
 
 
 def test_extractive_findings_without_citations_get_their_answers() -> None:

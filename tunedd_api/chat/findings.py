@@ -28,6 +28,7 @@ from tunedd_api.chat.grounding import content_words, split_sentences
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_LIST_NUMBER_END = re.compile(r"(?:^|\s)\d+[.)]$")
 _TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
 #: Auxiliaries and frequent verbs of factual statements (any form listed is a finite verb).
 _VERBS = frozenset(
@@ -78,10 +79,13 @@ class _Sentence:
 
 def is_sentence(text: str) -> bool:
     """Whether ``text`` reads as a full sentence, not a label: at least four words, a verb-like
-    word after the first, a capital (or digit) at the start and final punctuation."""
+    word after the first, a capital (or digit) at the start, final punctuation, one line and
+    no list number at the end (sentence splitting cuts list answers after "1.")."""
     text = text.strip()
     words = _WORD.findall(text)
-    if len(words) < _MIN_WORDS or not _TERMINAL.search(text):
+    if len(words) < _MIN_WORDS or not _TERMINAL.search(text) or "\n" in text:
+        return False
+    if _LIST_NUMBER_END.search(text):  # cut where a list starts: "The stages are: 1."
         return False
     if not (text[0].isupper() or text[0].isdigit()):
         return False
@@ -226,7 +230,8 @@ def complete_findings(
     findings: Sequence[Finding], pairs: Sequence[tuple[Message, Message]]
 ) -> list[Finding]:
     """Findings made another way (extractive): those that are cited full sentences stay; the
-    rest are grounded like drafts that name no answer."""
+    rest are grounded like drafts that name no answer. Never empty while an answer has a cited
+    full sentence."""
     answers = [answer for _, answer in pairs]
     sentences = _answer_sentences(answers)
     if not sentences:
@@ -239,4 +244,12 @@ def complete_findings(
         grounded = _ground(Draft(finding.text), answers, sentences)
         if grounded is not None:
             result.append(grounded)
+    if not result:  # every one was dropped: the first full sentence of each cited answer
+        firsts = {}
+        for sentence in sentences:
+            if sentence.full:
+                firsts.setdefault(sentence.answer, sentence)
+        result = [
+            Finding(s.text, s.citations or answers[s.answer].citations) for s in firsts.values()
+        ]
     return _unique(result)
