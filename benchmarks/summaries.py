@@ -9,11 +9,13 @@ uses only its public HTTP API: per conversation, two questions of one paper from
 set (a question the app could not answer is replaced by the paper's next one, up to two times),
 then ``GET /conversations/{id}/summary``. Every key finding is judged by a rule written here, not
 imported from the app (so the same script measures older code): a full sentence has at least four
-words, starts with a capital or digit, ends with . ! or ?, and has a verb-like word after the
-first (an auxiliary or frequent verb, an -ed form, or an -s form followed by an article,
-preposition or similar). A finding counts when it is a full sentence with at least one citation
-that one of the conversation's answers also cites. Settings come from the defaults and ``RAG_``
-variables; the corpus folder from ``--corpus`` (default: ``shared/`` beside the repository).
+words, starts with a capital or digit, ends with . ! or ?, has a verb-like word after the first
+(an auxiliary or frequent verb, an -ed form, or an -s form followed by an article, preposition or
+similar), and has no line break and no trailing list number (a sentence cut at "are: 1.").
+A finding counts when it is a full sentence with at least one citation that one of the
+conversation's answers also cites; ``--combine`` judges stored findings again with this rule.
+Settings come from the defaults and ``RAG_`` variables; the corpus folder from ``--corpus``
+(default: ``shared/`` beside the repository).
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ def full_sentence(text: str) -> bool:
     words = [w.lower() for w in _WORD.findall(text)]
     if len(words) < 4 or not text or not (text[0].isupper() or text[0].isdigit()):
         return False
-    if not re.search(r"[.!?][\"')\]]*$", text):
+    if not re.search(r"[.!?][\"')\]]*$", text) or "\n" in text:
+        return False
+    if re.search(r"(^|\s)\d+[.)]$", text):  # cut where a list starts: "... are: 1."
         return False
     return any(
         w in _AUXILIARIES
@@ -145,18 +149,11 @@ def _conversation(client: TestClient, candidates: list[EvalQuestion]) -> dict[st
     findings = [
         {
             "text": f["text"],
-            "full_sentence": full_sentence(f["text"]),
             "citations": len(f["citations"]),
             "citations_from_answers": all(_key(c) in answer_citations for c in f["citations"]),
         }
         for f in summary["key_findings"]
     ]
-    for finding in findings:
-        finding["ok"] = (
-            finding["full_sentence"]
-            and finding["citations"] > 0
-            and finding["citations_from_answers"]
-        )
     return {
         "questions": asked,
         "answered": sum(a["answered"] for a in asked),
@@ -164,8 +161,20 @@ def _conversation(client: TestClient, candidates: list[EvalQuestion]) -> dict[st
         "fallback_reason": summary["fallback_reason"],
         "summary_seconds": round(time.perf_counter() - t0, 1),
         "summary": summary["summary"],
-        "findings": findings,
+        "findings": judge(findings),
     }
+
+
+def judge(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark each finding: a full sentence? and with a citation one of the answers has?"""
+    for finding in findings:
+        finding["full_sentence"] = full_sentence(finding["text"])
+        finding["ok"] = (
+            finding["full_sentence"]
+            and finding["citations"] > 0
+            and finding["citations_from_answers"]
+        )
+    return findings
 
 
 def _key(citation: dict) -> tuple:
@@ -209,6 +218,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.combine:
         runs = [json.loads(path.read_text(encoding="utf-8")) for path in args.combine]
+        for r in runs:  # judged again by this version of the rule
+            for row in r["conversations"]:
+                judge(row["findings"])
+            r["aggregate"] = aggregate(r["conversations"])
         result: dict[str, Any] = {"note": args.note, "runs": {r["label"]: r for r in runs}}
     else:
         result = run(args.label, args.corpus, args.conversations)
