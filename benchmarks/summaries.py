@@ -13,7 +13,8 @@ words, starts with a capital or digit, ends with . ! or ?, has a verb-like word 
 (an auxiliary or frequent verb, an -ed form, or an -s form followed by an article, preposition or
 similar), and has no line break and no trailing list number (a sentence cut at "are: 1.").
 A finding counts when it is a full sentence with at least one citation that one of the
-conversation's answers also cites; ``--combine`` judges stored findings again with this rule.
+conversation's answers also cites (a second share also counts sentences lacking only the final
+full stop); ``--combine`` judges stored findings again with this rule.
 Settings come from the defaults and ``RAG_`` variables; the corpus folder from ``--corpus``
 (default: ``shared/`` beside the repository).
 """
@@ -41,7 +42,7 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 _AUXILIARIES = set(
     "is are was were be been has have had do does did can could may might must shall should "
     "will would use include contain provide show make allow enable require need describe "
-    "propose present define mean involve help become remain rely depend focus apply".split()
+    "propose present define mean involve help become remain rely depend focus apply go goes".split()
 )
 _OPENERS = set(
     "a an the its their this that these to from with by into on in for as at how what which "
@@ -49,13 +50,14 @@ _OPENERS = set(
 )
 
 
-def full_sentence(text: str) -> bool:
-    """The benchmark's own sentence rule (see the module doc)."""
+def full_sentence(text: str, *, final_punctuation: bool = True) -> bool:
+    """The benchmark's own sentence rule (see the module doc); ``final_punctuation=False``
+    also accepts a sentence that only lacks its full stop."""
     text = text.strip()
     words = [w.lower() for w in _WORD.findall(text)]
     if len(words) < 4 or not text or not (text[0].isupper() or text[0].isdigit()):
         return False
-    if not re.search(r"[.!?][\"')\]]*$", text) or "\n" in text:
+    if "\n" in text or (final_punctuation and not re.search(r"[.!?][\"')\]]*$", text)):
         return False
     if re.search(r"(^|\s)\d+[.)]$", text):  # cut where a list starts: "... are: 1."
         return False
@@ -169,8 +171,14 @@ def judge(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mark each finding: a full sentence? and with a citation one of the answers has?"""
     for finding in findings:
         finding["full_sentence"] = full_sentence(finding["text"])
+        finding["sentence_but_full_stop"] = full_sentence(finding["text"], final_punctuation=False)
         finding["ok"] = (
             finding["full_sentence"]
+            and finding["citations"] > 0
+            and finding["citations_from_answers"]
+        )
+        finding["loose_ok"] = (
+            finding["sentence_but_full_stop"]
             and finding["citations"] > 0
             and finding["citations_from_answers"]
         )
@@ -198,6 +206,7 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "share_full_sentence_with_citation": share("ok"),
         "share_full_sentence": share("full_sentence"),
         "share_with_citation": share("citations"),
+        "share_sentence_even_without_full_stop_with_citation": share("loose_ok"),
         "findings_without_citation": sum(f["citations"] == 0 for f in findings),
         "methods": methods,
         "median_summary_s": (
