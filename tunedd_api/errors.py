@@ -55,6 +55,17 @@ class GenerationTimeoutError(TunedDError):
     """The LLM did not finish within its time budget."""
 
 
+class StructuredOutputError(TunedDError):
+    """The model's reply is not the JSON asked for: no object, unparsable, or off the schema.
+
+    Callers with a fallback (summaries, cluster labels) catch it; elsewhere it is a bad reply
+    from an upstream service. ``raw`` keeps the start of the reply for logs."""
+
+    def __init__(self, message: str, *, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw[:2000]
+
+
 class NotReadyError(TunedDError):
     """The service is still indexing documents at startup."""
 

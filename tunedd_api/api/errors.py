@@ -20,6 +20,7 @@ from tunedd_api.errors import (
     InvalidInputError,
     ModelBusyError,
     NotReadyError,
+    StructuredOutputError,
     TunedDError,
     UnknownDocumentsError,
 )
@@ -40,6 +41,8 @@ _STATUS: list[tuple[type[TunedDError], int, str]] = [
     (CircuitOpenError, 503, "circuit_open"),
     (BackendUnavailableError, 503, "backend_unavailable"),
     (GenerationTimeoutError, 504, "generation_timeout"),
+    # Only where no fallback catches it first (summaries and cluster labels have one).
+    (StructuredOutputError, 502, "invalid_model_output"),
 ]
 
 

@@ -1,10 +1,12 @@
 """Conversation summaries: summary, key findings with citations, open questions, action items.
 
-The LLM writes JSON constrained to :data:`SUMMARY_SCHEMA` (a llama.cpp grammar, Ollama's
-``format``); the reply is parsed leniently (code fences, prose around the object, trailing
-commas) and validated. On timeout, backend error or invalid output the extractive summary is
-returned instead, with the reason. Summaries are cached per conversation until it changes (a
-fallback only for a minute, so the LLM is tried again).
+The LLM writes JSON shaped like :class:`SummaryDraft` through ``structured_output`` (schema as
+a llama.cpp grammar or Ollama's ``format``, lenient parse, validation). On timeout, backend
+error or invalid output the extractive summary is returned instead, with the reason. Either way
+each key finding is a full sentence with the citations of the answer it comes from
+(``chat.findings``: labels and unattributed findings are replaced or re-attributed). Summaries
+are cached per conversation until it changes (a fallback only for a minute, so the LLM is tried
+again).
 """
 
 from __future__ import annotations
@@ -14,20 +16,21 @@ import logging
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Callable, Literal
+from typing import Annotated, Callable, Literal
 
 from haystack.dataclasses import ChatMessage
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, WithJsonSchema
 
-from tunedd_api.components.generator import GuardedChatGenerator
 from tunedd_api.chat.conversations import Conversation, ConversationStore
-from tunedd_api.turns import Message
-from tunedd_api.chat.extractive import Finding, SummaryContent, exchanges, extractive_summary
+from tunedd_api.chat.extractive import SummaryContent, exchanges, extractive_summary
+from tunedd_api.chat.findings import Draft, complete_findings, ground_findings
+from tunedd_api.components.generator import GuardedChatGenerator
 from tunedd_api.prompts import load_prompt
+from tunedd_api.turns import History, Message, estimate_tokens
 from tunedd_api.errors import TunedDError
-from tunedd_api.jsonutil import load_json_object
+from tunedd_api.structured_output import generate_structured
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +42,10 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 
 
 class _DraftFinding(BaseModel):
+    #: The number n of the answer An it comes from; asked for first, so the model picks the
+    #: answer before writing about it. A backend without a grammar may omit it.
+    answer: Annotated[int | None, WithJsonSchema({"type": "integer"})] = None
     finding: str = Field(min_length=1, max_length=600)
-    answer: int | None = None
 
 
 class SummaryDraft(BaseModel):
@@ -52,25 +57,6 @@ class SummaryDraft(BaseModel):
     action_items: list[str] = Field(default_factory=list, max_length=10)
 
 
-SUMMARY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "summary": {"type": "string"},
-        "key_findings": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"finding": {"type": "string"}, "answer": {"type": "integer"}},
-                "required": ["finding", "answer"],
-            },
-        },
-        "open_questions": {"type": "array", "items": {"type": "string"}},
-        "action_items": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["summary", "key_findings", "open_questions", "action_items"],
-}
-
-
 @dataclass(frozen=True)
 class ConversationSummary(SummaryContent):
     """A summary and how it was made."""
@@ -79,15 +65,6 @@ class ConversationSummary(SummaryContent):
     fallback_reason: str | None = None
     message_count: int = 0
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-
-
-def parse_draft(text: str) -> SummaryDraft:
-    """Lenient parse + schema check; raises ValueError when nothing valid can be recovered."""
-    data = load_json_object(text)
-    try:
-        return SummaryDraft.model_validate(data)
-    except ValidationError as error:
-        raise ValueError(f"model JSON does not match the schema: {error.errors()[0]['msg']}")
 
 
 class Summarizer:
@@ -116,10 +93,10 @@ class Summarizer:
         try:
             content = self._llm_summary(messages)
             return ConversationSummary(**content.__dict__, method="llm", message_count=count)
-        except (TunedDError, ValueError) as error:
-            reason = error.message if isinstance(error, TunedDError) else str(error)
+        except TunedDError as error:  # timeout, backend down, unusable JSON
+            reason = error.message
             logger.info("LLM summary unavailable (%s); using the extractive one", reason)
-            fallback = extractive_summary(messages, self._not_found)
+            fallback = self._extractive(messages)
             return ConversationSummary(
                 **fallback.__dict__,
                 method="extractive",
@@ -128,29 +105,21 @@ class Summarizer:
             )
 
     def _llm_summary(self, messages: tuple[Message, ...]) -> SummaryContent:
-        pairs = self._fit(exchanges(messages))
+        pairs = list(self._fit(messages).exchanges)
         transcript = "\n".join(
             f"Q{i}: {q.content}\nA{i}: {_MARKER.sub('', a.content)[:_ANSWER_CHARS]}"
             for i, (q, a) in enumerate(pairs, 1)
         )
-        generation = self._model.generate(
+        draft = generate_structured(
+            self._model,
             [ChatMessage.from_system(SUMMARY_SYSTEM_PROMPT), ChatMessage.from_user(transcript)],
+            SummaryDraft,
             timeout_s=self._timeout_s,
             max_tokens=self._max_tokens,
-            json_schema=SUMMARY_SCHEMA,
         )
-        draft = parse_draft(generation.text)
-        findings = [
-            Finding(
-                text=f.finding.strip(),
-                citations=(
-                    pairs[f.answer - 1][1].citations
-                    if f.answer is not None and 1 <= f.answer <= len(pairs)
-                    else ()
-                ),
-            )
-            for f in draft.key_findings
-        ]
+        findings = ground_findings([Draft(f.finding, f.answer) for f in draft.key_findings], pairs)
+        if not findings:  # none given, or none the answers back: cited answer sentences
+            findings = self._extractive(messages).key_findings
         return SummaryContent(
             summary=draft.summary.strip(),
             key_findings=findings,
@@ -158,22 +127,24 @@ class Summarizer:
             action_items=[a.strip() for a in draft.action_items if a.strip()],
         )
 
-    def _fit(self, pairs: list[tuple[Message, Message]]) -> list[tuple[Message, Message]]:
+    def _extractive(self, messages: tuple[Message, ...]) -> SummaryContent:
+        """The extractive summary, its findings completed with their answers' citations."""
+        content = extractive_summary(messages, self._not_found)
+        findings = complete_findings(content.key_findings, exchanges(messages))
+        return replace(content, key_findings=findings)
+
+    def _fit(self, messages: tuple[Message, ...]) -> History:
         """The most recent exchanges that fit the context window with the answer budget."""
         budget = (
             self._model.context_window
             - self._max_tokens
-            - self._model.estimate_tokens(SUMMARY_SYSTEM_PROMPT)
+            - estimate_tokens(SUMMARY_SYSTEM_PROMPT)
             - 64
         )
-        kept: list[tuple[Message, Message]] = []
-        for question, answer in reversed(pairs):
-            cost = self._model.estimate_tokens(question.content + answer.content[:_ANSWER_CHARS])
-            if cost + 8 > budget:
-                break
-            budget -= cost + 8
-            kept.insert(0, (question, answer))
-        return kept
+        recent, _ = History.of(messages).recent(
+            budget, estimate=estimate_tokens, answer_chars=_ANSWER_CHARS
+        )
+        return recent
 
 
 class SummaryService:

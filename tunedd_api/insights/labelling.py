@@ -1,9 +1,9 @@
 """Titles, sentiment and insights per cluster: one batched LLM call, or a deterministic fallback.
 
-The LLM gets up to six representative sentences per cluster and must answer JSON constrained
-to :data:`LABELS_SCHEMA`; it only runs when enough of the request's time budget is left, and any
-timeout, error or invalid answer falls back to keyword titles (class-based TF-IDF), the
-sentiment lexicon and the sentences closest to each centroid.
+The LLM gets up to six representative sentences per cluster and must answer JSON shaped like
+:class:`_LLMLabels` (schema derived by ``structured_output``); it only runs when enough of the
+request's time budget is left, and any timeout, error or invalid answer falls back to keyword
+titles (class-based TF-IDF), the sentiment lexicon and the sentences closest to each centroid.
 """
 
 from __future__ import annotations
@@ -14,36 +14,17 @@ from collections import Counter
 from dataclasses import dataclass
 
 from haystack.dataclasses import ChatMessage
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from tunedd_api.components.generator import GuardedChatGenerator
 from tunedd_api.components.grounding import content_words
-from tunedd_api.errors import TunedDError
+from tunedd_api.errors import StructuredOutputError, TunedDError
 from tunedd_api.insights.sentiment import Sentiment, cluster_sentiment
-from tunedd_api.jsonutil import load_json_object
+from tunedd_api.structured_output import generate_structured
 
 logger = logging.getLogger(__name__)
 
 _SAMPLES = 6
-LABELS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "clusters": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "title": {"type": "string"},
-                    "sentiment": {"enum": ["positive", "neutral", "negative", "mixed"]},
-                    "insights": {"type": "array", "items": {"type": "string"}},
-                },
-                "required": ["id", "title", "sentiment", "insights"],
-            },
-        }
-    },
-    "required": ["clusters"],
-}
 SYSTEM = (
     "You label clusters of app-review sentences. For each cluster give a short title (2-5 words) "
     "naming the specific sub-topic, the overall sentiment (positive, neutral, negative or mixed) "
@@ -112,24 +93,22 @@ def llm_labels(
     theme: str,
     timeout_s: float,
 ) -> list[ClusterLabel]:
-    """Labels from one LLM call; raises TunedDError or ValueError when unusable."""
+    """Labels from one LLM call; raises TunedDError (StructuredOutputError) when unusable."""
     listing = "\n\n".join(
         f"Cluster {i}:\n" + "\n".join(f"- {s}" for s in examples[:_SAMPLES])
         for i, examples in enumerate(representatives)
     )
-    generation = model.generate(
+    parsed = generate_structured(
+        model,
         [ChatMessage.from_system(SYSTEM), ChatMessage.from_user(f"Theme: {theme}\n\n{listing}")],
+        _LLMLabels,
         timeout_s=timeout_s,
         max_tokens=60 * len(clusters) + 40,
-        json_schema=LABELS_SCHEMA,
+        subject="labels",
     )
-    try:
-        parsed = _LLMLabels.model_validate(load_json_object(generation.text))
-    except ValidationError as error:
-        raise ValueError(f"labels do not match the schema: {error.errors()[0]['msg']}") from None
     by_id = {label.id: label for label in parsed.clusters}
     if set(by_id) != set(range(len(clusters))):
-        raise ValueError("the model did not label every cluster exactly once")
+        raise StructuredOutputError("the model did not label every cluster exactly once")
     labels = []
     for i, cluster_scores in enumerate(scores):
         _, score = cluster_sentiment(cluster_scores)
@@ -158,7 +137,7 @@ def label_clusters(
         return fallback, "llm_skipped_time_budget"
     try:
         return llm_labels(model, clusters, representatives, scores, theme, time_left_s), None
-    except (TunedDError, ValueError) as error:
-        reason = error.message if isinstance(error, TunedDError) else str(error)
+    except TunedDError as error:
+        reason = error.message
         logger.info("LLM cluster labels unavailable (%s); using keywords", reason)
         return fallback, f"llm_fallback: {reason}"

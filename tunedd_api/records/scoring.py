@@ -3,7 +3,8 @@
 The score is sentiment on a 9-step scale from -1 to 1: a JSON-schema grammar (llama.cpp) or
 ``format`` (Ollama) can enforce an enum, but not a numeric range, and small models asked for a
 free number drift outside -1..1. Categories come from a configurable scheme; one to
-``max_categories`` per text. The output is validated again after parsing.
+``max_categories`` per text. The call and parse go through ``structured_output``; the output is
+validated again against the scheme after parsing.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import hashlib
 from dataclasses import dataclass
 
 from haystack.dataclasses import ChatMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from tunedd_api.components.generator import GuardedChatGenerator
-from tunedd_api.jsonutil import load_json_object
+from tunedd_api.errors import StructuredOutputError
+from tunedd_api.structured_output import generate_structured, parse_structured
 
 PROMPT_VERSION = "score-v4"
 SCORE_SCALE = (-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0)
@@ -112,18 +114,19 @@ class CategoryScheme:
         )
 
     def validate(self, raw: str) -> Scored:
-        """Parse and check the model's reply; ValueError when it breaks the schema."""
-        try:
-            answer = _Answer.model_validate(load_json_object(raw))
-        except (ValidationError, ValueError) as error:
-            detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error
-            raise ValueError(f"reply does not match the schema: {detail}") from None
+        """Parse and check the model's reply; StructuredOutputError when it breaks the schema."""
+        return self.check(parse_structured(raw, _Answer, subject="reply"))
+
+    def check(self, answer: _Answer) -> Scored:
+        """The scheme's rules a JSON schema cannot carry to every backend, checked again."""
         if answer.score not in SCORE_SCALE:
-            raise ValueError(f"score {answer.score} is not on the scale")
+            raise StructuredOutputError(f"score {answer.score} is not on the scale")
         chosen = tuple(dict.fromkeys(c.strip().lower() for c in answer.categories))
         unknown = [c for c in chosen if c not in self.names]
         if unknown or not chosen or len(chosen) > self.max_per_record:
-            raise ValueError(f"categories {list(answer.categories)} do not fit the scheme")
+            raise StructuredOutputError(
+                f"categories {list(answer.categories)} do not fit the scheme"
+            )
         return Scored(score=answer.score, categories=chosen)
 
 
@@ -143,11 +146,14 @@ class LLMScorer:
         self._timeout_s = timeout_s
 
     def __call__(self, text: str) -> Scored:
-        """Score and classify one text."""
-        generation = self._model.generate(
+        """Score and classify one text; StructuredOutputError on an unusable reply."""
+        answer = generate_structured(
+            self._model,
             [ChatMessage.from_system(self.scheme.system_prompt()), ChatMessage.from_user(text)],
+            _Answer,
             timeout_s=self._timeout_s,
             max_tokens=24 + 12 * self.scheme.max_per_record,
-            json_schema=self.scheme.json_schema(),
+            json_schema=self.scheme.json_schema(),  # enums of this scheme's names
+            subject="reply",
         )
-        return self.scheme.validate(generation.text)
+        return self.scheme.check(answer)

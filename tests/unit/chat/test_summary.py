@@ -15,7 +15,9 @@ from fastapi.testclient import TestClient
 from haystack.dataclasses import ChatMessage
 
 from tunedd_api.api.schemas import SummaryOut
-from tunedd_api.chat.summary import parse_draft
+from tunedd_api.chat.summary import SummaryDraft
+from tunedd_api.errors import StructuredOutputError
+from tunedd_api.structured_output import parse_structured
 
 ANSWER = "Volcanoes erupt molten basalt lava [1]. Magma chambers feed volcano vents [1]."
 SUMMARY_JSON = {
@@ -76,7 +78,7 @@ def conversation_with_exchanges(client: TestClient, *questions: str) -> str:
     ],
 )
 def test_lenient_parse_recovers_the_object(text: str) -> None:
-    draft = parse_draft(text)
+    draft = parse_structured(text, SummaryDraft)
     assert draft.summary == SUMMARY_JSON["summary"]
     assert draft.key_findings[0].answer == 1
 
@@ -86,8 +88,8 @@ def test_lenient_parse_recovers_the_object(text: str) -> None:
     ["no json here", '{"summary": ', '{"key_findings": []}', '{"summary": ""}', "[1, 2]"],
 )
 def test_unusable_output_is_rejected(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_draft(text)
+    with pytest.raises(StructuredOutputError):
+        parse_structured(text, SummaryDraft)
 
 
 def test_llm_summary_carries_citations_of_the_answer_it_names(client, replies) -> None:
@@ -103,6 +105,28 @@ def test_llm_summary_carries_citations_of_the_answer_it_names(client, replies) -
     assert body.key_findings[0].citations[0].file_name == "volcano.pdf"
     assert body.open_questions == ["How hot is the lava?"]
     assert body.message_count == 2 and body.cached is False
+
+
+def test_labels_and_bad_answer_numbers_still_give_cited_sentences(client, replies) -> None:
+    replies.summary = json.dumps(
+        {
+            **SUMMARY_JSON,
+            "key_findings": [
+                {"answer": 1, "finding": "Lava type"},
+                {"answer": 7, "finding": "Magma chambers feed the vents."},
+            ],
+        }
+    )
+    conversation_id = conversation_with_exchanges(client, "What do volcanoes erupt?")
+
+    body = SummaryOut.model_validate(client.get(f"/conversations/{conversation_id}/summary").json())
+
+    assert body.method == "llm"
+    assert [f.text for f in body.key_findings] == [
+        "Volcanoes erupt molten basalt lava.",
+        "Magma chambers feed the vents.",
+    ]
+    assert all(f.citations and f.citations[0].file_name == "volcano.pdf" for f in body.key_findings)
 
 
 def test_summary_is_cached_until_the_conversation_changes(client, replies) -> None:

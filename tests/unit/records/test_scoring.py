@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fakes import mock_chat_model
 
+from tunedd_api.errors import StructuredOutputError
 from tunedd_api.records.lexicon import lexicon_sentiment
 from tunedd_api.records.scoring import CategoryScheme, LLMScorer, Scored, sentiment_of
 
@@ -55,7 +56,7 @@ def test_valid_replies_are_parsed(reply: str, expected: Scored) -> None:
     ],
 )
 def test_invalid_replies_raise(reply: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(StructuredOutputError):
         SCHEME.validate(reply)
 
 
