@@ -61,7 +61,12 @@ class Settings(BaseSettings):
         "(/healthz up, /readyz and the data endpoints 503 until indexing is done).",
     )
     index_workers: int = Field(
-        2, ge=1, le=64, description="Processes parsing PDFs in parallel at startup."
+        1,
+        ge=1,
+        le=64,
+        description="Processes parsing PDFs in parallel while indexing. 1 (in-process) is "
+        "faster for a few papers: starting worker processes cost more than parsing the five "
+        "papers (cold indexing 27.0-31.3 s with 1, 35.4 s with 2, docs/BENCHMARKS.md).",
     )
 
     # --- models ---------------------------------------------------------------------------

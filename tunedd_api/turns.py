@@ -72,6 +72,11 @@ class RetrievedChunk:
         """Pages the chunk comes from."""
         return list(self.document.meta.get("pages", []))
 
+    def __deepcopy__(self, memo: dict) -> "RetrievedChunk":
+        # Treated as immutable once retrieved; Haystack copies every component input, and
+        # copying the documents was most of a chat turn's pipeline overhead (measured).
+        return self
+
 
 Exchange = tuple[Message, Message]
 #: Messages of client-held history kept; prompts use far fewer (RAG_HISTORY_MAX_TURNS).
@@ -118,6 +123,9 @@ class History:
 
     def __len__(self) -> int:
         return len(self.exchanges)
+
+    def __deepcopy__(self, memo: dict) -> "History":
+        return self  # immutable: tuples of frozen messages
 
     def __bool__(self) -> bool:
         return bool(self.exchanges)
@@ -182,6 +190,9 @@ class Answer:
     groundedness: float | None = None
     dropped_citations: tuple[DroppedCitation, ...] = ()
     unsupported_sentences: tuple[str, ...] = ()
+
+    def __deepcopy__(self, memo: dict) -> "Answer":
+        return self  # immutable: frozen, tuples of frozen parts
 
     @classmethod
     def not_found(cls) -> "Answer":

@@ -267,3 +267,12 @@ class RefusalAnswer:
         """
         logger.info("Nothing relevant for %r: not calling the LLM", question)
         return {"answer": Answer.not_found()}
+
+    @component.output_types(answer=Answer)
+    async def run_async(self, question: str) -> dict[str, Any]:
+        """Like ``run``, on the event loop (no thread hop for a constant).
+
+        :param question: The question that could not be answered (logged).
+        :returns: ``answer``.
+        """
+        return self.run(question=question)

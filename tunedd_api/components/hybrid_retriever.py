@@ -132,8 +132,13 @@ class HybridRetriever:
                 documents = self._fuse(documents, keyword, top_k)
             else:
                 documents = sorted(documents, key=lambda d: d.score or 0.0, reverse=True)
+        # Vectors are dropped once the cosine is known: nothing downstream needs them, and
+        # the pipeline copies every component's inputs (10 x 384 floats per copy).
         return [
-            RetrievedChunk(document=doc, similarity=self._similarity(doc, embedding))
+            RetrievedChunk(
+                document=replace(doc, embedding=None),
+                similarity=self._similarity(doc, embedding),
+            )
             for doc in documents[:top_k]
         ]
 

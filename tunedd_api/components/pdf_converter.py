@@ -2,8 +2,9 @@
 
 Own component instead of Haystack's ``PyPDFToDocument`` because that one logs and skips a file
 it cannot read, while tunedd must tell the user why (not a PDF, encrypted, corrupt, no text,
-empty) and index the rest. Files are parsed in worker processes (parsing is CPU-bound and
-pypdf holds the GIL); page text is left raw for ``DocumentCleaner``.
+empty) and index the rest. With ``workers`` > 1 files are parsed in worker processes (pypdf
+holds the GIL); that pays off only for large batches, since starting the processes costs more
+than parsing a handful of papers. Page text is left raw for ``DocumentCleaner``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class PdfConverter:
     :param workers: Processes parsing files in parallel (1: in this process).
     """
 
-    def __init__(self, *, workers: int = 2) -> None:
+    def __init__(self, *, workers: int = 1) -> None:
         self.workers = workers
 
     @component.output_types(documents=list[Document], failed=list[DocumentRecord])

@@ -110,6 +110,24 @@ class BudgetedPromptBuilder:
             "history_truncated": truncated,
         }
 
+    @component.output_types(
+        prompt=list[ChatMessage],
+        sources=list[RetrievedChunk],
+        history_turns_used=int,
+        history_truncated=bool,
+    )
+    async def run_async(
+        self, question: str, sources: list[RetrievedChunk], history: History | None = None
+    ) -> dict[str, Any]:
+        """Like ``run``, on the event loop: it is cheap, so a thread hop would cost more.
+
+        :param question: The question to answer.
+        :param sources: Retrieved chunks, best first.
+        :param history: Earlier exchanges.
+        :returns: As ``run``.
+        """
+        return self.run(question=question, sources=sources, history=history)
+
     def _render(self, question: str, sources: list[RetrievedChunk]) -> ChatMessage:
         safe_sources = [
             replace(

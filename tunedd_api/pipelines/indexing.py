@@ -34,7 +34,7 @@ class IndexingOptions:
 
     chunk_size: int = 200
     chunk_overlap: int = 40
-    workers: int = 2
+    workers: int = 1
     batch_size: int = 8
 
     @classmethod
