@@ -81,6 +81,8 @@ class GuardedChatGenerator:
         self.temperature = temperature
         #: Retries and circuit breaker for the backend call (set by ``Stack.use_guards``).
         self.guard: Guard | None = None
+        #: Monotonic seconds for deadlines (tests inject a clock they move).
+        self.clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
         self._waiting = 0
         self._waiting_lock = threading.Lock()
@@ -194,11 +196,12 @@ class GuardedChatGenerator:
         """
         timeout = timeout_s or self.timeout_s
         call = GenerationCall(
-            deadline=time.monotonic() + timeout,
+            deadline=self.clock() + timeout,
             timeout_s=timeout,
             cancel=cancel or threading.Event(),
             max_tokens=max_tokens or self.max_answer_tokens,
             json_schema=json_schema,
+            clock=self.clock,
         )
         self._enter_queue()
         try:
@@ -245,7 +248,7 @@ class GuardedChatGenerator:
         LLM_SECONDS.observe(elapsed)
         if forwarder.first_token_at is not None:
             LLM_FIRST_TOKEN_SECONDS.observe(forwarder.first_token_at - started)
-        if time.monotonic() > call.deadline and not call.cancel.is_set():
+        if self.clock() > call.deadline and not call.cancel.is_set():
             raise GenerationTimeoutError(f"the model did not answer within {call.timeout_s:.0f}s")
         reply = result["replies"][0] if result.get("replies") else None
         text = (reply.text or "") if reply else ""
@@ -316,11 +319,12 @@ class GenerationCall:
     cancel: threading.Event
     max_tokens: int
     json_schema: dict[str, Any] | None
+    clock: Callable[[], float] = time.monotonic
 
     @property
     def should_stop(self) -> bool:
         """True once the caller cancelled or the deadline passed."""
-        return self.cancel.is_set() or time.monotonic() > self.deadline
+        return self.cancel.is_set() or self.clock() > self.deadline
 
 
 class _GenerationStopped(BaseException):

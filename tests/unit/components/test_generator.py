@@ -8,6 +8,7 @@ import time
 from typing import Any, Callable
 
 import pytest
+from fakes import ManualClock
 from haystack.components.generators.chat import MockChatGenerator
 from haystack.dataclasses import ChatMessage, StreamingChunk
 
@@ -121,7 +122,9 @@ def test_full_queue_raises_model_busy_while_first_call_runs() -> None:
 
 
 def test_slow_generation_raises_timeout() -> None:
-    model = _model(FakeGenerator(lambda _callback: time.sleep(0.15)), timeout_s=0.05)
+    clock = ManualClock()
+    model = _model(FakeGenerator(lambda _callback: clock.advance(0.15)), timeout_s=0.05)
+    model.clock = clock
     with pytest.raises(GenerationTimeoutError):
         model.generate(MESSAGES)
     assert model.queue_depth == 0
@@ -207,13 +210,16 @@ def test_backend_that_stops_by_raising_is_aborted_on_cancel() -> None:
 
 
 def test_backend_that_stops_by_raising_times_out() -> None:
+    clock = ManualClock()
+
     def stream(callback: Callable[[StreamingChunk], None] | None) -> None:
         assert callback is not None
         for _ in range(100):
-            time.sleep(0.01)
+            clock.advance(0.01)
             callback(StreamingChunk(content="a"))
 
     model = _model(FakeGenerator(stream), timeout_s=0.05, cls=RaisingStopModel)
+    model.clock = clock
     with pytest.raises(GenerationTimeoutError):
         model.generate(MESSAGES)
 
@@ -221,15 +227,16 @@ def test_backend_that_stops_by_raising_times_out() -> None:
 class SwallowingGenerator(FakeGenerator):
     """Like Haystack's llama.cpp generator: logs and ignores exceptions from the callback."""
 
-    def __init__(self, tokens: int = 50) -> None:
+    def __init__(self, clock: ManualClock, tokens: int = 50) -> None:
         super().__init__()
+        self.clock = clock
         self.tokens = tokens
         self.produced = 0
 
     def run(self, messages, generation_kwargs=None, streaming_callback=None) -> dict:
         for _ in range(self.tokens):
             self.produced += 1
-            time.sleep(0.01)
+            self.clock.advance(0.01)
             try:
                 streaming_callback(StreamingChunk(content="{"))
             except Exception:  # noqa: BLE001 - what the integration does
@@ -238,8 +245,10 @@ class SwallowingGenerator(FakeGenerator):
 
 
 def test_stop_by_raising_survives_a_generator_that_swallows_callback_errors() -> None:
-    generator = SwallowingGenerator()
+    clock = ManualClock()
+    generator = SwallowingGenerator(clock)
     model = _model(generator, timeout_s=0.05, cls=RaisingStopModel)
+    model.clock = clock
     with pytest.raises(GenerationTimeoutError):
         model.generate(MESSAGES, json_schema={"type": "object"})
     assert generator.produced < generator.tokens  # aborted, not run to the end
