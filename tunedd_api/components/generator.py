@@ -117,7 +117,12 @@ class GuardedChatGenerator:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise, including the wrapped generator."""
-        return default_to_dict(self, generator=nested_to_dict(self.generator), **self._limits())
+        return default_to_dict(
+            self,
+            generator=nested_to_dict(self.generator),
+            model_name=self.model_name,
+            **self._limits(),
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "GuardedChatGenerator":
@@ -126,7 +131,6 @@ class GuardedChatGenerator:
 
     def _limits(self) -> dict[str, Any]:
         return {
-            "model_name": self.model_name,
             "context_window": self.context_window,
             "max_answer_tokens": self.max_answer_tokens,
             "timeout_s": self.timeout_s,

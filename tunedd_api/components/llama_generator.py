@@ -70,15 +70,13 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise the settings the model is built from."""
-        limits = self._limits()
-        limits.pop("model_name")
         return default_to_dict(
             self,
             model=self.model,
             models_dir=self.models_dir,
             threads=self.threads,
             weight_repack=self.weight_repack,
-            **limits,
+            **self._limits(),
         )
 
     @classmethod

@@ -64,10 +64,8 @@ class OllamaGuardedGenerator(GuardedChatGenerator):
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise the settings the client is built from."""
-        limits = self._limits()
-        limits.pop("model_name")
         return default_to_dict(
-            self, model=self.model, url=self.url, keep_alive=self.keep_alive, **limits
+            self, model=self.model, url=self.url, keep_alive=self.keep_alive, **self._limits()
         )
 
     @classmethod
