@@ -24,7 +24,8 @@ from haystack.dataclasses import ChatMessage, StreamingChunk
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 
 from tunedd_api.backends.base import DependencyStatus, Stack
-from tunedd_api.backends.embedded.store import FileDocumentStore
+from tunedd_api.backends.embedded.retrievers import SQLiteBM25Retriever, SQLiteEmbeddingRetriever
+from tunedd_api.backends.embedded.sqlite_store import SQLiteDocumentStore
 from tunedd_api.components.generator import GuardedChatGenerator
 
 DIMENSION = 4096
@@ -139,8 +140,9 @@ class CannedChatGenerator:
 
 
 class FakeStack(Stack):
-    """Real in-memory store (shared by index, file-backed with ``index_path``) and retrievers;
-    bag-of-words embedders; MockChatGenerator as LLM (or any ``generator``)."""
+    """Real store and retrievers (Haystack's in-memory store, or the embedded stack's SQLite
+    store at ``index_path``); bag-of-words embedders; MockChatGenerator as LLM (or any
+    ``generator``)."""
 
     name = "fake"
 
@@ -153,17 +155,21 @@ class FakeStack(Stack):
         generator: object | None = None,
     ) -> None:
         if index_path is not None:
-            store = FileDocumentStore(path=str(index_path))
+            store = SQLiteDocumentStore(path=str(index_path))
+            retriever = SQLiteEmbeddingRetriever(document_store=store)
+            keyword_retriever = SQLiteBM25Retriever(document_store=store)
         else:
             store = InMemoryDocumentStore(
                 embedding_similarity_function="cosine", index=f"fake-{uuid.uuid4()}"
             )
+            retriever = InMemoryEmbeddingRetriever(document_store=store, scale_score=False)
+            keyword_retriever = InMemoryBM25Retriever(document_store=store)
         self.llm = llm or RecordingLLM()
         self.index_path = index_path
         super().__init__(
             document_store=store,
-            retriever=InMemoryEmbeddingRetriever(document_store=store, scale_score=False),
-            keyword_retriever=InMemoryBM25Retriever(document_store=store),
+            retriever=retriever,
+            keyword_retriever=keyword_retriever,
             text_embedder=BowTextEmbedder(),
             document_embedder=BowDocumentEmbedder(),
             chat_model=GuardedChatGenerator(
@@ -181,3 +187,9 @@ class FakeStack(Stack):
     def check(self) -> list[DependencyStatus]:
         """Always healthy."""
         return [DependencyStatus("document_store", True, "in-memory")]
+
+    def close(self) -> None:
+        """Release the store's file (the SQLite store)."""
+        super().close()
+        if isinstance(self.document_store, SQLiteDocumentStore):
+            self.document_store.close()

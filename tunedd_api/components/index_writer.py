@@ -99,10 +99,9 @@ class GuardedDocumentEmbedder:
 
 @component
 class IndexWriter:
-    """Writes each file's chunks, its commit marker (chunk 0) last, then persists the store.
+    """Writes each file's chunks, its commit marker (chunk 0) last.
 
-    :param document_store: The store to write to; if it has a ``persist()`` method (the embedded
-        stack's file-backed store), it is called once after the writes.
+    :param document_store: The store to write to.
     """
 
     def __init__(self, *, document_store: Any) -> None:
@@ -123,11 +122,10 @@ class IndexWriter:
         return default_from_dict(cls, data)
 
     @component.output_types(indexed=list[DocumentRecord], failed=list[DocumentRecord])
-    def run(self, documents: list[Document], removed: int = 0) -> dict[str, Any]:
+    def run(self, documents: list[Document]) -> dict[str, Any]:
         """Write the chunks of every file.
 
         :param documents: Embedded chunks, each file's together and in chunk order.
-        :param removed: Documents the planner deleted (the store is persisted then too).
         :returns: ``indexed``: a record per written file; ``failed``: files the store refused.
         """
         indexed: list[DocumentRecord] = []
@@ -149,9 +147,6 @@ class IndexWriter:
                 chunks[0].meta["page_count"],
                 len(chunks),
             )
-        persist = getattr(self.document_store, "persist", None)
-        if callable(persist) and (indexed or removed):
-            persist()
         return {"indexed": indexed, "failed": failed}
 
     def _write_atomically(self, documents: list[Document]) -> None:

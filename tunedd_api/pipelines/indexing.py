@@ -3,10 +3,9 @@
 ::
 
     planner ─sources,meta─▶ converter ─documents─▶ cleaner ─▶ splitter ─▶ embedder ─▶ writer
-       └────────────────────────── removed ──────────────────────────────────────────▶ writer
 
 Failed files leave the graph as ``converter.failed``, ``embedder.failed`` and
-``writer.failed``; unchanged ones as ``planner.reused``.
+``writer.failed``; unchanged ones as ``planner.reused``, deleted ones as ``planner.removed``.
 """
 
 from __future__ import annotations
@@ -80,5 +79,4 @@ def build_indexing_pipeline(stack: Stack, options: IndexingOptions) -> Pipeline:
     pipeline.connect("cleaner.documents", "splitter.documents")
     pipeline.connect("splitter.documents", "embedder.documents")
     pipeline.connect("embedder.documents", "writer.documents")
-    pipeline.connect("planner.removed", "writer.removed")
     return pipeline

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
 from haystack_integrations.components.embedders.ollama import OllamaTextEmbedder
 from haystack_integrations.components.generators.ollama import OllamaChatGenerator
 from haystack_integrations.components.retrievers.weaviate import WeaviateEmbeddingRetriever
 
+from tunedd_api.backends.embedded.retrievers import SQLiteEmbeddingRetriever
 from tunedd_api.backends.factory import build_stack
 from tunedd_api.components.generator import GenerationCall
 from tunedd_api.backends.production.weaviate_schema import collection_settings
@@ -22,9 +22,10 @@ def test_embedded_settings_build_in_process_parts(tmp_path) -> None:
     backend = build_stack(Settings(_env_file=None, index_dir=tmp_path))
 
     assert backend.name == "embedded"
-    assert isinstance(backend.retriever, InMemoryEmbeddingRetriever)
+    assert isinstance(backend.retriever, SQLiteEmbeddingRetriever)
     assert isinstance(backend.text_embedder, OnnxTextEmbedder)
-    assert backend.document_store.embedding_similarity_function == "cosine"
+    assert backend.document_store.path == str(tmp_path / "index.sqlite3")
+    assert not (tmp_path / "index.sqlite3").exists(), "the store opens on first use, not here"
 
 
 def test_production_settings_build_weaviate_and_ollama_parts() -> None:

@@ -11,7 +11,6 @@ from haystack import Document, Pipeline
 from haystack.document_stores.types import DuplicatePolicy
 from pdf_factory import make_corrupt_pdf, make_encrypted_pdf, make_non_pdf, make_pdf
 
-from tunedd_api.backends.embedded.store import load_store
 from tunedd_api.indexing.indexer import Indexer
 from tunedd_api.documents import MARKER_FILTER, chunk_id, document_filter
 from tunedd_api.runtime import build_runtime
@@ -78,12 +77,12 @@ def test_chunks_carry_document_identity_and_pages(settings: Settings) -> None:
 
 
 def test_restart_reuses_everything_and_embeds_nothing(settings: Settings) -> None:
-    index_path = settings.index_dir / "index.npz"
+    index_path = settings.index_dir / "index.sqlite3"
     first = FakeStack(index_path=index_path)
     _sync(first, settings)
+    first.close()
 
     restarted = FakeStack(index_path=index_path)
-    restarted.document_store = restarted.retriever.document_store = load_store(index_path)
     report = _sync(restarted, settings)
 
     assert report.reused == 2 and report.indexed == 0

@@ -1,1 +1,1 @@
-"""The in-process backend: in-memory store persisted to disk, ONNX embedder, llama.cpp model."""
+"""The in-process backend: SQLite store searched in memory, ONNX embedder, llama.cpp model."""

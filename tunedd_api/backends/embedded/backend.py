@@ -1,7 +1,7 @@
 """The embedded stack: everything runs inside the API process, nothing to install or start.
 
-File-backed in-memory document store (BM25 + cosine), all-MiniLM-L6-v2 as int8 ONNX, and a
-GGUF chat model through llama.cpp.
+SQLite document store searched in memory (exact cosine + BM25L), all-MiniLM-L6-v2 as int8
+ONNX, and a GGUF chat model through llama.cpp.
 """
 
 from __future__ import annotations
@@ -9,13 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from haystack.components.retrievers.in_memory import (
-    InMemoryBM25Retriever,
-    InMemoryEmbeddingRetriever,
-)
-
 from tunedd_api.backends.base import DependencyStatus, Stack
-from tunedd_api.backends.embedded.store import FileDocumentStore
+from tunedd_api.backends.embedded.npz_migration import migrate_npz
+from tunedd_api.backends.embedded.retrievers import SQLiteBM25Retriever, SQLiteEmbeddingRetriever
+from tunedd_api.backends.embedded.sqlite_store import SQLiteDocumentStore
 from tunedd_api.components.embedders import OnnxDocumentEmbedder, OnnxTextEmbedder
 from tunedd_api.components.generator import generation_limits
 from tunedd_api.components.llama_generator import LlamaCppGuardedGenerator
@@ -23,20 +20,22 @@ from tunedd_api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-INDEX_FILE = "index.npz"
+INDEX_FILE = "index.sqlite3"
+OLD_INDEX_FILE = "index.npz"
 
 
 class EmbeddedStack(Stack):
-    """In-memory document store persisted to disk, ONNX MiniLM embedder, llama.cpp chat model."""
+    """SQLite document store searched in memory, ONNX MiniLM embedder, llama.cpp chat model."""
 
     name = "embedded"
 
     def __init__(self, settings: Settings) -> None:
-        store = FileDocumentStore(path=str(Path(settings.index_dir) / INDEX_FILE))
+        self.index_dir = Path(settings.index_dir)
+        store = SQLiteDocumentStore(path=str(self.index_dir / INDEX_FILE))
         super().__init__(
             document_store=store,
-            retriever=InMemoryEmbeddingRetriever(document_store=store, scale_score=False),
-            keyword_retriever=InMemoryBM25Retriever(document_store=store),
+            retriever=SQLiteEmbeddingRetriever(document_store=store),
+            keyword_retriever=SQLiteBM25Retriever(document_store=store),
             text_embedder=OnnxTextEmbedder(threads=settings.local_threads),
             document_embedder=OnnxDocumentEmbedder(
                 threads=settings.local_threads, batch_size=settings.embedding_batch_size
@@ -52,7 +51,8 @@ class EmbeddedStack(Stack):
         )
 
     def prepare(self, *, chat: bool = True) -> None:
-        """Load the embedder and (with ``chat``) the GGUF chat model."""
+        """Open the store (migrating an old index once), load the embedder and the chat model."""
+        migrate_npz(self.index_dir / OLD_INDEX_FILE, self.document_store)
         self.text_embedder.warm_up()
         if chat:
             self.chat_model.warm_up()
@@ -69,3 +69,8 @@ class EmbeddedStack(Stack):
                 "llm", model_path is not None, model_path.name if model_path else "not loaded"
             ),
         ]
+
+    def close(self) -> None:
+        """Release the chat model and the store's file."""
+        super().close()
+        self.document_store.close()
