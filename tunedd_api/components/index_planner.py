@@ -5,6 +5,10 @@ renamed one only gets its new name), a new or changed one goes on to be converte
 of files that are gone, changed, or were left by an interrupted write (no commit marker) are
 deleted. Own component: this is tunedd's incremental, crash-safe bookkeeping; no stock
 component plans against the store's commit markers.
+
+A run can convert a batch of the pending files (``batch``): the indexer then runs the graph
+once per batch, and the planner names the next batch (``prefetch_*``) so that the converter
+parses it in the background while this one is embedded.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class IndexPlanner:
     def __init__(self, *, document_store: Any) -> None:
         self.document_store = document_store
         self._guard: Guard = Guards.passthrough().document_store
+        self._hashes: dict[tuple[str, int, int], str] = {}
 
     def use_guards(self, guards: Guards) -> None:
         """Retry and break the circuit with the runtime's shared store guard."""
@@ -52,19 +57,28 @@ class IndexPlanner:
         reused=list[DocumentRecord],
         failed=list[DocumentRecord],
         removed=int,
+        deferred=int,
+        prefetch_sources=list[str],
+        prefetch_meta=list[dict[str, Any]],
     )
-    def run(self, sources: list[str]) -> dict[str, Any]:
+    def run(
+        self, sources: list[str], batch: int | None = None, attempted: list[str] | None = None
+    ) -> dict[str, Any]:
         """Plan the run for ``sources`` (every file that should be indexed) and drop the rest.
 
         :param sources: Paths of the files that make up the collection.
+        :param batch: Convert at most this many pending files in this run (``None``: all).
+        :param attempted: Document ids already tried in this indexing pass (not planned again,
+            so a file that failed is not retried in a loop).
         :returns: ``sources``/``meta``: files to convert, with their ``document_id``;
             ``reused``: records of unchanged files; ``failed``: duplicates of another file's
-            content; ``removed``: documents dropped from the store.
+            content; ``removed``: documents dropped from the store; ``deferred``: pending files
+            left for later runs; ``prefetch_sources``/``prefetch_meta``: the next batch.
         """
         ids: dict[str, Path] = {}
         failed: list[DocumentRecord] = []
         for path in map(Path, sources):
-            doc_id = document_id_for(path)
+            doc_id = self._document_id(path)
             if doc_id in ids:
                 reason = f"same content as {ids[doc_id].name}; indexed once"
                 logger.warning("Skipping %s: %s", path.name, reason)
@@ -75,14 +89,31 @@ class IndexPlanner:
         keep = [doc_id for doc_id in ids if doc_id in indexed]
         self._delete_all_but(keep)
         reused = [self._reuse(indexed[doc_id], ids[doc_id]) for doc_id in keep]
-        pending = [doc_id for doc_id in ids if doc_id not in indexed]
+        tried = set(attempted or ())
+        pending = [doc_id for doc_id in ids if doc_id not in indexed and doc_id not in tried]
+        # Smallest files first: the first batch's parsing is the one nothing overlaps, and
+        # small documents become searchable soonest.
+        pending.sort(key=lambda doc_id: ids[doc_id].stat().st_size)
+        size = len(pending) if batch is None else max(1, batch)
+        now, following = pending[:size], pending[size : 2 * size]
         return {
-            "sources": [str(ids[doc_id]) for doc_id in pending],
-            "meta": [{"document_id": doc_id} for doc_id in pending],
+            "sources": [str(ids[doc_id]) for doc_id in now],
+            "meta": [{"document_id": doc_id} for doc_id in now],
             "reused": reused,
             "failed": failed,
             "removed": len(set(indexed) - set(keep)),
+            "deferred": len(pending) - len(now),
+            "prefetch_sources": [str(ids[doc_id]) for doc_id in following],
+            "prefetch_meta": [{"document_id": doc_id} for doc_id in following],
         }
+
+    def _document_id(self, path: Path) -> str:
+        """The content hash, computed once per file version (a pass plans many times)."""
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if key not in self._hashes:
+            self._hashes[key] = document_id_for(path)
+        return self._hashes[key]
 
     def _indexed(self) -> list[DocumentRecord]:
         markers = self._guard.call(lambda: self.document_store.filter_documents(MARKER_FILTER))

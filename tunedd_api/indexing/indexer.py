@@ -45,25 +45,43 @@ def find_pdfs(data_dir: Path) -> list[Path]:
 
 
 class Indexer:
-    """Synchronises the store with the PDFs of a folder through the indexing pipeline."""
+    """Synchronises the store with the PDFs of a folder through the indexing pipeline.
 
-    def __init__(self, *, pipeline: Pipeline, data_dir: Path) -> None:
+    The graph runs once per ``files_per_run`` pending files (each run's files are committed
+    before the next starts, and the next batch is parsed while this one is embedded).
+    """
+
+    def __init__(self, *, pipeline: Pipeline, data_dir: Path, files_per_run: int = 1) -> None:
         self.pipeline = pipeline
         self.data_dir = Path(data_dir)
+        self.files_per_run = files_per_run
 
     def sync(self, data_dir: Path | None = None) -> IndexReport:
         """Index ``data_dir`` (default: the configured one) and return the report (blocking)."""
         started = time.monotonic()
         files = find_pdfs(Path(data_dir or self.data_dir))
         INDEXING_PENDING.set(len(files))
+        runs: list[dict[str, dict]] = []
+        attempted: list[str] = []
         try:
-            outputs = self.pipeline.run(
-                {"planner": {"sources": [str(path) for path in files]}},
-                include_outputs_from=REPORTED,
-            )
+            while True:
+                planner_input = {
+                    "sources": [str(path) for path in files],
+                    "batch": self.files_per_run,
+                    "attempted": attempted,
+                }
+                outputs = self.pipeline.run(
+                    {"planner": planner_input}, include_outputs_from=REPORTED
+                )
+                runs.append(outputs)
+                attempted += [m["document_id"] for m in outputs["planner"].get("meta", [])]
+                deferred = outputs["planner"].get("deferred", 0)
+                INDEXING_PENDING.set(deferred)
+                if not deferred:
+                    break
         finally:
             INDEXING_PENDING.set(0)
-        report = _report(outputs)
+        report = _report(runs)
         report.seconds = time.monotonic() - started
         logger.info(
             "Indexing done in %.1fs: %d reused, %d indexed (%d pages, %d chunks), %d failed, "
@@ -79,15 +97,15 @@ class Indexer:
         return report
 
 
-def _report(outputs: dict[str, dict]) -> IndexReport:
-    planner, writer = outputs["planner"], outputs["writer"]
-    failed = (
-        planner.get("failed", [])
-        + outputs.get("converter", {}).get("failed", [])
-        + outputs.get("embedder", {}).get("failed", [])
-        + writer.get("failed", [])
-    )
-    indexed: list[DocumentRecord] = writer.get("indexed", [])
+def _report(runs: list[dict[str, dict]]) -> IndexReport:
+    """One report for a pass: what was reused or removed is known from its first run."""
+    planner = runs[0]["planner"]
+    failed: list[DocumentRecord] = list(planner.get("failed", []))
+    indexed: list[DocumentRecord] = []
+    for outputs in runs:
+        for name in ("converter", "embedder", "writer"):
+            failed += outputs.get(name, {}).get("failed", [])
+        indexed += outputs.get("writer", {}).get("indexed", [])
     reused: list[DocumentRecord] = planner.get("reused", [])
     report = IndexReport(
         records=sorted(reused + indexed + failed, key=lambda r: r.file_name),

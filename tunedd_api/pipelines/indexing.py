@@ -2,7 +2,11 @@
 
 ::
 
-    planner ─sources,meta─▶ converter ─documents─▶ cleaner ─▶ splitter ─▶ embedder ─▶ writer
+    planner ─sources,meta,prefetch_*─▶ converter ─documents─▶ cleaner ─▶ splitter ─▶ embedder
+                                                                                    ─▶ writer
+
+The indexer runs the graph once per batch of pending files (``planner.batch``); the converter
+parses the next batch (``prefetch_*``) in the background while this one is embedded.
 
 Failed files leave the graph as ``converter.failed``, ``embedder.failed`` and
 ``writer.failed``; unchanged ones as ``planner.reused``, deleted ones as ``planner.removed``.
@@ -75,6 +79,8 @@ def build_indexing_pipeline(stack: Stack, options: IndexingOptions) -> Pipeline:
     pipeline.add_component("writer", IndexWriter(document_store=store))
     pipeline.connect("planner.sources", "converter.sources")
     pipeline.connect("planner.meta", "converter.meta")
+    pipeline.connect("planner.prefetch_sources", "converter.prefetch_sources")
+    pipeline.connect("planner.prefetch_meta", "converter.prefetch_meta")
     pipeline.connect("converter.documents", "cleaner.documents")
     pipeline.connect("cleaner.documents", "splitter.documents")
     pipeline.connect("splitter.documents", "embedder.documents")

@@ -178,3 +178,18 @@ def test_another_connections_writes_are_seen(tmp_path):
 def test_serialises_to_its_path(tmp_path):
     store = SQLiteDocumentStore(path=str(tmp_path / "x.sqlite3"))
     assert SQLiteDocumentStore.from_dict(store.to_dict()).path == store.path
+
+
+def test_everything_but_some_documents_is_narrowed_in_sql(stores):
+    """The planner's "delete all but these" reads only the rows it deletes."""
+    _, ours = stores
+    keep = [f"d{i}" for i in range(11)]
+    not_kept = {
+        "operator": "NOT",
+        "conditions": [{"field": "meta.document_id", "operator": "in", "value": keep}],
+    }
+    statements: list[str] = []
+    ours.database.connection.set_trace_callback(statements.append)
+    assert ours.delete_by_filter(not_kept) == 10
+    assert any("NOT IN" in s for s in statements)
+    assert ours.count_documents() == 110

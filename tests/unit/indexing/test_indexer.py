@@ -199,3 +199,32 @@ def test_missing_data_folder_indexes_nothing(settings: Settings, tmp_path: Path)
     report = _sync(FakeStack(), settings.model_copy(update={"data_dir": tmp_path / "none"}))
 
     assert report.records == [] and report.indexed == 0
+
+
+def test_one_run_per_file_parses_the_next_file_while_this_one_embeds(settings: Settings) -> None:
+    """Each run converts one file (smallest first) and hands the next to the converter's
+    background parser; a bad file is reported once, not retried in a loop."""
+    make_pdf(settings.data_dir / "zz-large.pdf", VOLCANO * 30 + GLACIER * 30)
+    make_non_pdf(settings.data_dir / "broken.pdf")
+    backend = FakeStack()
+    pipeline = build_runtime(settings, stack=backend).indexing
+    runs: list[dict] = []
+    original = pipeline.run
+
+    def recording_run(data, **kwargs):
+        outputs = original(data, **kwargs)
+        runs.append(outputs["planner"])
+        return outputs
+
+    pipeline.run = recording_run
+    report = Indexer(pipeline=pipeline, data_dir=settings.data_dir).sync()
+
+    assert (report.indexed, report.failed) == (3, 1)
+    assert [len(run["sources"]) for run in runs] == [1, 1, 1, 1]
+    sizes = [Path(run["sources"][0]).stat().st_size for run in runs]
+    assert sizes == sorted(sizes)
+    assert [run["prefetch_sources"] for run in runs[:-1]] == [run["sources"] for run in runs[1:]]
+    assert runs[-1]["prefetch_sources"] == [] and runs[-1]["deferred"] == 0
+    converter = pipeline.get_component("converter")
+    assert converter._background is None and not converter._prefetched
+    assert _chunks(backend, "zz-large.pdf")

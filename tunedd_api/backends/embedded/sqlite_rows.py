@@ -107,6 +107,8 @@ def narrowing(filters: dict[str, Any]) -> tuple[dict[str, list[Any]], bool]:
     values of the column's type narrow; everything else is checked on the documents by
     Haystack's own ``document_matches_filter``.
     """
+    if filters.get("operator") == "NOT":
+        return {}, False
     if "field" in filters:
         conditions = [filters]
     elif filters.get("operator") == "AND" and isinstance(filters.get("conditions"), list):
@@ -140,10 +142,29 @@ def _indexed_values(condition: dict[str, Any]) -> list[Any] | None:
     return values
 
 
-def where_clause(allowed: dict[str, list[Any]]) -> tuple[str, list[Any]]:
-    """SQL for the narrowed columns (``""``: no narrowing)."""
+def exclusion(filters: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """``NOT`` of one ``==`` / ``in`` on an indexed field (e.g. "every document but these"),
+    as the column and the excluded values."""
+    conditions = filters.get("conditions")
+    if filters.get("operator") != "NOT" or not isinstance(conditions, list):
+        return None
+    if len(conditions) != 1 or (values := _indexed_values(conditions[0])) is None:
+        return None
+    return conditions[0]["field"].removeprefix("meta."), values
+
+
+def where_clause(filters: dict[str, Any] | None) -> tuple[str, list[Any], bool]:
+    """SQL narrowing ``filters`` (``""``: none), its parameters, and whether it is exact."""
+    if not filters:
+        return "", [], True
+    excluded = exclusion(filters)
+    if excluded is not None:
+        field, values = excluded
+        marks = ", ".join("?" * len(values))
+        return f" WHERE {field} IS NULL OR {field} NOT IN ({marks})", values, False
+    allowed, complete = narrowing(filters)
     parts, params = [], []
     for field, values in allowed.items():
         parts.append(f"{field} IN ({', '.join('?' * len(values))})" if values else "0")
         params.extend(values)
-    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+    return (" WHERE " + " AND ".join(parts)) if parts else "", params, complete

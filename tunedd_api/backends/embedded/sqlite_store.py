@@ -261,8 +261,7 @@ class SQLiteDocumentStore:
 
     def _matching(self, filters: dict[str, Any] | None, *, with_embedding: bool) -> list[Document]:
         database = self.database
-        allowed, complete = rows.narrowing(filters) if filters else ({}, True)
-        where, params = rows.where_clause(allowed)
+        where, params, exact = rows.where_clause(filters)
         columns = "data, embedding" if with_embedding else "data, NULL"
         with database.lock:
             database.sync()
@@ -270,7 +269,7 @@ class SQLiteDocumentStore:
                 f"SELECT {columns} FROM chunks{where} ORDER BY rowid", params
             ).fetchall()
         documents = [rows.document_of(d, e, with_embedding=with_embedding) for d, e in found]
-        if filters and not complete:
+        if filters and not exact:
             documents = [d for d in documents if document_matches_filter(filters, d)]
         return documents
 
