@@ -9,7 +9,7 @@ they are what tunedd filters on (a conversation's scope, the commit markers).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,8 @@ class ChunkRow:
     stats: TermStats | None
 
     def values(self) -> tuple[Any, ...]:
-        record = self.document.to_dict(flatten=False)
+        # Without the vector: Document.to_dict copies it float by float (10x slower).
+        record = replace(self.document, embedding=None).to_dict(flatten=False)
         record.pop("embedding", None)
         stats = self.stats
         return (
