@@ -1,6 +1,6 @@
 """tunedd vs the Haystack-tutorial pipeline, side by side in one run, same models.
 
-Usage: python -m benchmarks.pipelines [--answers 3] [--scale 100000]
+Usage: python -m benchmarks.pipelines [--answers 3]
 
 Baseline, built the way Haystack's tutorials do it: PyPDFToDocument → DocumentSplitter (200
 words, 20 overlap) → embedder → DocumentWriter; query: embedder → InMemoryEmbeddingRetriever →
@@ -8,8 +8,8 @@ ChatPromptBuilder → chat generator. Both sides use the same int8 MiniLM ONNX e
 same llama.cpp model instance, so differences come from the pipelines, not the models.
 
 Measures ingestion (cold, warm restart, and the embedder-bound limit: raw encoder throughput on
-the same chunks), retrieval latency p50/p95, answer latency and time to first token, and a
-store-scale run with synthetic vectors. Writes docs/results/pipelines.json.
+the same chunks), retrieval latency p50/p95, answer latency and time to first token. Writes
+docs/results/pipelines.json. The store at 100k chunks: ``benchmarks.stores``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from haystack import Document, Pipeline
+from haystack import Pipeline
 from haystack.components.builders import ChatPromptBuilder
 from haystack.components.converters import PyPDFToDocument
 from haystack.components.preprocessors import DocumentSplitter
@@ -35,7 +34,6 @@ from haystack.dataclasses import ChatMessage
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.document_stores.types import DuplicatePolicy
 
-from tunedd_api.backends.embedded.store import save_store
 from tunedd_api.chat.events import TokenStreamed
 from tunedd_api.components.embedders import OnnxDocumentEmbedder, OnnxTextEmbedder
 from tunedd_api.evaluation.dataset import load_questions
@@ -153,55 +151,10 @@ def answer_latency(generate: Any, questions: list[str]) -> dict[str, Any]:
     }
 
 
-def scale(n: int, dimension: int = 384, queries: int = 50) -> dict[str, Any]:
-    """Store behaviour at ``n`` chunks with random unit vectors (embedding time excluded)."""
-    rng = np.random.default_rng(0)
-    store = InMemoryDocumentStore(embedding_similarity_function="cosine")
-    started = time.perf_counter()
-    batch = 5000
-    for offset in range(0, n, batch):
-        vectors = rng.standard_normal((min(batch, n - offset), dimension)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        store.write_documents(
-            [
-                Document(
-                    id=f"c{offset + i}",
-                    content=f"synthetic chunk {offset + i} about agents topic {i % 97}",
-                    meta={"document_id": f"d{(offset + i) // 100}", "pages": [1]},
-                    embedding=v.tolist(),
-                )
-                for i, v in enumerate(vectors)
-            ]
-        )
-    write_s = time.perf_counter() - started
-    retriever = InMemoryEmbeddingRetriever(document_store=store)
-    times = []
-    for _ in range(queries):
-        query = rng.standard_normal(dimension).astype(np.float32)
-        started = time.perf_counter()
-        retriever.run(query_embedding=(query / np.linalg.norm(query)).tolist(), top_k=5)
-        times.append(time.perf_counter() - started)
-    folder = Path(tempfile.mkdtemp())
-    started = time.perf_counter()
-    save_store(store, folder / "index.npz")
-    save_s = time.perf_counter() - started
-    size = sum(f.stat().st_size for f in folder.iterdir())
-    shutil.rmtree(folder)
-    return {
-        "chunks": n,
-        "store_write_per_s": round(n / write_s),
-        "index_size_mib": round(size / 2**20, 1),
-        "save_s": round(save_s, 2),
-        "retrieval": percentiles(times),
-        "peak_rss_mib": peak_rss_mib(),
-    }
-
-
 def main() -> None:
     """Run both sides and save the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=3, help="questions answered per side")
-    parser.add_argument("--scale", type=int, default=100_000, help="synthetic chunks (0: skip)")
     parser.add_argument("--out", type=Path, default=Path("docs/results/pipelines.json"))
     args = parser.parse_args()
     index_dir = Path(tempfile.mkdtemp(prefix="tunedd-bench-"))
@@ -238,8 +191,6 @@ def main() -> None:
 
     if args.answers:
         result["answers"] = compare_answers(runtime, baseline_retrieval, questions[: args.answers])
-    if args.scale:
-        result["scale"] = scale(args.scale)
     result["peak_rss_mib"] = peak_rss_mib()
     runtime.close()
     shutil.rmtree(index_dir, ignore_errors=True)
