@@ -1,12 +1,19 @@
-"""The Markdown summary of a ``benchmarks.stores`` report (one row per candidate)."""
+"""The Markdown summary of a ``benchmarks.stores`` report (one row per candidate).
+
+Usage (re-print the table of a saved report): python -m benchmarks.store_report [report.json]
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 HEADER = [
     "store",
     "build s",
     "disk MB",
-    "RSS open / peak MB",
+    "RSS MB open / peak / build peak",
     "dense p50/p95 ms",
     "dense filt.",
     "BM25 p50/p95 ms",
@@ -75,13 +82,12 @@ def _row(name: str, result: dict) -> list[str]:
         failed = build if build.get("status") != "ok" else query
         return [name, f"{failed.get('status')}"] + [""] * (len(HEADER) - 2)
     updates = query.get("updates", {})
-    peak = max(build.get("peak_rss_mib", 0), query.get("peak_rss_mib", 0))
     deps = result.get("dependencies", {})
     return [
         name,
         f"{build['build_s']:.1f}",
         _size(result["disk_mib"]),
-        f"{query['rss_open_mib']:.0f} / {peak:.0f}",
+        f"{query['rss_open_mib']:.0f} / {query['peak_rss_mib']:.0f} / {build['peak_rss_mib']:.0f}",
         _latency(query, "dense"),
         _latency(query, "dense_filtered"),
         _latency(query, "bm25"),
@@ -138,7 +144,13 @@ def markdown_table(report: dict) -> str:
         f"{config['chunks']:,} chunks ({config['documents']:,} documents), "
         f"{config['queries']} queries, top 10; {config['note']}; "
         "filt. = prefiltered to the query's 5 documents; "
-        "peak = highest VmHWM of the build and query processes; "
+        "RSS: VmRSS after opening the store in a fresh process, VmHWM of that process (open, "
+        "queries, add, delete), VmHWM of the build process (which also holds the corpus); "
         "deps MB = installed size beyond the project's environment."
     )
     return intro + "\n\n" + table + "\n\n" + "\n".join(notes)
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/results/stores.json")
+    print(markdown_table(json.loads(source.read_text())))

@@ -4,7 +4,8 @@ Local mode is Qdrant's API re-implemented in Python: every point is held in memo
 vectors, payload dicts), search is an exhaustive scan (no HNSW), and each point is pickled into
 a SQLite file with one commit per point, so a document (100 points) is 100 transactions and an
 interrupted write can leave a partial document. The client itself warns above 20,000 points.
-No keyword search: BM25 would need sparse vectors computed by us (n/a here).
+No keyword search: BM25 would need sparse vectors computed by us (n/a here), so hybrid is n/a
+too (Qdrant's Query API could fuse a dense and a sparse prefetch with RRF natively).
 """
 
 from __future__ import annotations
