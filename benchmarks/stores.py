@@ -33,8 +33,10 @@ Zipf-distributed pseudo-words per chunk, clustered 384-d unit vectors, 100 queri
 Per candidate, each step in a spawned process of its own (so memory is the candidate's):
 * build: bulk load of every chunk into a fresh folder (time; peak RSS includes the corpus);
   disk size of the folder;
-* query: RSS after opening the folder in a fresh process; dense / BM25 / hybrid top-10 latency
-  p50 and p95, unfiltered and filtered to the query's 5 documents inside the store (prefilter);
+* query: RSS after opening the folder in a fresh process (open + one count, so that a store
+  that loads lazily has loaded; RSS after the queries is in the JSON too); dense / BM25 /
+  hybrid top-10 latency p50 and p95, unfiltered and filtered to the query's 5 documents inside
+  the store (prefilter);
   hybrid = dense top 20 + BM25 top 20 fused by reciprocal rank fusion (k=60) in Python, the same
   code for every candidate (LanceDB's native hybrid is not used); recall@10 of dense results
   against exact numpy search over the same vectors; add one document (100 chunks) and delete
@@ -47,6 +49,13 @@ Per candidate, each step in a spawned process of its own (so memory is the candi
 * dependency size: installed size of the candidate's distributions and their requirements,
   in total and beyond what the project's environment already has.
 Stores that score in Python (``inmemory``) are timed over fewer queries (``query_limit``).
+
+On a shared or busy 2-core machine, multi-threaded BLAS / OpenMP matrix-vector products wait
+for a busy core (at 5,000 chunks, one store's numpy dense query took a flat ~8 ms with two
+OpenBLAS threads on a loaded machine and ~0.2 ms with one): ``--threads 1`` pins them; the
+report records which was used. Run from
+the repository root so that ``tunedd_api`` is the checkout's (the current directory comes first
+on ``sys.path`` with ``-m``).
 """
 
 from __future__ import annotations
@@ -82,6 +91,7 @@ from benchmarks.synthetic_corpus import (
 )
 
 DEFAULT_OUT = Path("docs/results/stores.json")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def spawn(phase: str, kwargs: dict, workdir: Path, timeout: float) -> dict:
@@ -277,6 +287,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the built stores")
     parser.add_argument("--no-kill", action="store_true", help="skip the kill -9 test")
     parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds per phase")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="BLAS/OpenMP threads in the candidate processes (default: the libraries' own)",
+    )
     args = parser.parse_args(argv)
     args.candidates = [c.strip() for c in args.candidates.split(",") if c.strip()]
     unknown = [c for c in args.candidates if c not in MODULES]
@@ -288,6 +303,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.threads:  # read by OpenBLAS / OpenMP when a spawned process loads them
+        for variable in THREAD_VARIABLES:
+            os.environ[variable] = str(args.threads)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tunedd-stores-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"work dir {workdir}", flush=True)
@@ -303,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
             "note": "query embedding time excluded: query vectors are given",
             "python": sys.version.split()[0],
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "threads": args.threads or "library defaults",
         },
         "candidates": {},
     }

@@ -1,13 +1,16 @@
 """Today's store: Haystack's InMemoryDocumentStore (cosine, BM25L) saved whole to one .npz.
 
-Persistence is the project's own (``save_store`` / ``load_store``: every chunk rewritten to a
-temporary file, then renamed), so every add or delete rewrites the whole index. Filters are
+Persistence is the project's own (``tunedd_api.backends.embedded.store``'s ``save_store`` /
+``load_store``: every chunk rewritten to a temporary file, then renamed), or the same format
+written here once that module is gone; every add or delete rewrites the whole index. Filters are
 applied by the store before scoring (a Python scan of every document), then every remaining
 document is scored in Python.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -21,20 +24,46 @@ try:
         InMemoryBM25Retriever,
         InMemoryEmbeddingRetriever,
     )
+    from haystack.document_stores.in_memory import InMemoryDocumentStore
     from haystack.document_stores.types import DuplicatePolicy
-
-    try:
-        from tunedd_api.backends.embedded.store import load_store, new_store, save_store
-    except ImportError:  # renamed on main while the SQLite store lands
-        from tunedd_api.backends.embedded.npz_migration import (  # type: ignore[no-redef]
-            load_store,
-            new_store,
-            save_store,
-        )
 except ImportError as error:
     MISSING: str | None = f"{error}"
 else:
     MISSING = None
+
+try:
+    from tunedd_api.backends.embedded.store import load_store, new_store, save_store
+except ImportError:  # gone once the SQLite store replaces it: the same format, written here
+
+    def new_store():
+        return InMemoryDocumentStore(embedding_similarity_function="cosine", shared=False)
+
+    def save_store(store, path: Path) -> None:
+        """tunedd's .npz index: JSON of the documents + a float32 matrix, temp file + rename."""
+        documents = list(store.storage.values())
+        vectors = np.array([d.embedding for d in documents], dtype=np.float32)
+        records = []
+        for document in documents:
+            record = document.to_dict(flatten=False)
+            record.pop("embedding", None)
+            records.append(record)
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("wb") as handle:
+            header = json.dumps({"format": 1, "documents": records})
+            np.savez(handle, documents=np.array(header), embeddings=vectors)
+        os.replace(partial, path)
+
+    def load_store(path: Path):
+        store = new_store()
+        with np.load(path, allow_pickle=False) as data:
+            records = json.loads(str(data["documents"]))["documents"]
+            vectors = data["embeddings"]
+        documents = [
+            Document.from_dict({**record, "embedding": vectors[i].tolist()})
+            for i, record in enumerate(records)
+        ]
+        store.write_documents(documents, policy=DuplicatePolicy.OVERWRITE)
+        return store
 
 
 def scope_filter(doc_ids: list[str] | None) -> dict | None:

@@ -1,5 +1,7 @@
 """tunedd's own SQLite store (``tunedd_api.backends.embedded.sqlite_store``) through Haystack.
 
+The retrievers are imported from ``sqlite_store`` or, failing that, from ``retrievers`` beside it.
+
 Written against its documented API: ``SQLiteDocumentStore(path=...)`` with ``write_documents``
 (OVERWRITE), ``delete_by_filter`` and ``count_documents``, and the two retrievers
 ``SQLiteEmbeddingRetriever`` / ``SQLiteBM25Retriever`` whose ``run(..., filters=, top_k=)``
@@ -22,11 +24,18 @@ try:
     from haystack import Document
     from haystack.document_stores.types import DuplicatePolicy
 
-    from tunedd_api.backends.embedded.sqlite_store import (
-        SQLiteBM25Retriever,
-        SQLiteDocumentStore,
-        SQLiteEmbeddingRetriever,
-    )
+    from tunedd_api.backends.embedded.sqlite_store import SQLiteDocumentStore
+
+    try:
+        from tunedd_api.backends.embedded.sqlite_store import (
+            SQLiteBM25Retriever,
+            SQLiteEmbeddingRetriever,
+        )
+    except ImportError:  # the retrievers live in their own module
+        from tunedd_api.backends.embedded.retrievers import (  # type: ignore[no-redef]
+            SQLiteBM25Retriever,
+            SQLiteEmbeddingRetriever,
+        )
 except ImportError as error:
     MISSING: str | None = f"{error}"
 else:
