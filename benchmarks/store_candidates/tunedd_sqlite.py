@@ -1,14 +1,11 @@
 """tunedd's own SQLite store (``tunedd_api.backends.embedded.sqlite_store``) through Haystack.
 
-The retrievers are imported from ``sqlite_store`` or, failing that, from ``retrievers`` beside it.
-
-Written against its documented API: ``SQLiteDocumentStore(path=...)`` with ``write_documents``
+Through its Haystack API: ``SQLiteDocumentStore(path=...)`` with ``write_documents``
 (OVERWRITE), ``delete_by_filter`` and ``count_documents``, and the two retrievers
 ``SQLiteEmbeddingRetriever`` / ``SQLiteBM25Retriever`` whose ``run(..., filters=, top_k=)``
 return ``{"documents": [...]}``. The scope filter is the Haystack filter
 ``meta.document_id in [...]``; whether it is applied inside the store is the store's business.
-The candidate is skipped while the module does not exist. The bulk load writes 1,000 chunks
-per ``write_documents`` call.
+The bulk load writes 1,000 chunks per ``write_documents`` call.
 """
 
 from __future__ import annotations
@@ -24,18 +21,11 @@ try:
     from haystack import Document
     from haystack.document_stores.types import DuplicatePolicy
 
+    from tunedd_api.backends.embedded.retrievers import (
+        SQLiteBM25Retriever,
+        SQLiteEmbeddingRetriever,
+    )
     from tunedd_api.backends.embedded.sqlite_store import SQLiteDocumentStore
-
-    try:
-        from tunedd_api.backends.embedded.sqlite_store import (
-            SQLiteBM25Retriever,
-            SQLiteEmbeddingRetriever,
-        )
-    except ImportError:  # the retrievers live in their own module
-        from tunedd_api.backends.embedded.retrievers import (  # type: ignore[no-redef]
-            SQLiteBM25Retriever,
-            SQLiteEmbeddingRetriever,
-        )
 except ImportError as error:
     MISSING: str | None = f"{error}"
 else:
@@ -109,15 +99,11 @@ class TuneddSqliteCandidate(StoreAdapter):
     def count(self, doc_id: str | None = None) -> int:
         if doc_id is None:
             return self.store.count_documents()
-        counter = getattr(self.store, "count_documents_by_filter", None)
-        if counter is not None:
-            return counter(scope_filter([doc_id]))
         return len(self.store.filter_documents(filters=scope_filter([doc_id])))
 
     def close(self) -> None:
-        closer = getattr(self.store, "close", None)
-        if callable(closer):
-            closer()
+        if self.store is not None:
+            self.store.close()
         self.store = None
 
 

@@ -6,21 +6,22 @@ empty) and index the rest. With ``workers`` > 1 files are parsed in worker proce
 holds the GIL); that pays off only for large batches, since starting the processes costs more
 than parsing a handful of papers. Page text is left raw for ``DocumentCleaner``.
 
-``prefetch_sources`` (the planner's next batch) are parsed in a background thread while the rest
-of the graph embeds this batch: the encoder releases the GIL and leaves part of the second core
-idle, so parsing costs almost no wall time (a process would pay for its imports instead).
+``prefetch_sources`` (the planner's next batch) are parsed in a child process
+(:mod:`pdf_process`) while the rest of the graph embeds this batch, so parsing overlaps
+embedding instead of preceding it.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from haystack import Document, component
 
+from tunedd_api.components.pdf_process import ParserProcess
 from tunedd_api.components.pdf_text import Converted, convert
 from tunedd_api.documents import DocumentRecord
 
@@ -36,7 +37,7 @@ class PdfConverter:
 
     def __init__(self, *, workers: int = 1) -> None:
         self.workers = workers
-        self._background: ThreadPoolExecutor | None = None
+        self._background: ParserProcess | None = None
         self._prefetched: dict[tuple[str, str], Future] = {}
 
     @component.output_types(documents=list[Document], failed=list[DocumentRecord])
@@ -89,10 +90,10 @@ class PdfConverter:
         if not sources:
             return
         if self._background is None:
-            self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+            self._background = ParserProcess()
         for path, doc_id in zip(sources, ids):
             if (path, doc_id) not in self._prefetched:
-                self._prefetched[(path, doc_id)] = self._background.submit(convert, path, doc_id)
+                self._prefetched[(path, doc_id)] = self._background.submit(path, doc_id)
 
     def _convert_all(self, sources: list[str], ids: list[str]) -> list[Converted]:
         if self._prefetched or self._background is not None:
@@ -108,7 +109,7 @@ class PdfConverter:
         """No next batch: drop what was prefetched and not used, stop the process."""
         self._prefetched.clear()
         if self._background is not None:
-            self._background.shutdown(wait=False, cancel_futures=True)
+            self._background.close()
             self._background = None
 
     def _take(self, path: str, doc_id: str) -> Converted:

@@ -52,6 +52,9 @@ class OnnxMiniLMEncoder:
         options = onnxruntime.SessionOptions()
         if self._threads:
             options.intra_op_num_threads = self._threads
+        # Idle worker threads sleep instead of spinning, leaving the core to whatever runs
+        # beside the encoder (PDF parsing during indexing, llama.cpp, requests).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         path = self._model_path or bundled_model_path()
         self._session = onnxruntime.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
