@@ -1,6 +1,6 @@
 """The embedded document store: SQLite on disk for durability, numpy in memory for search.
 
-Chosen by measurement over Haystack's ``InMemoryDocumentStore`` (today's store), LanceDB,
+Chosen by measurement over Haystack's ``InMemoryDocumentStore`` (the store before it), LanceDB,
 sqlite-vec + FTS5, Qdrant local mode, FAISS and numpy + bm25s (docs/BENCHMARKS.md, "The
 embedded store at 100,000 chunks"): it needs nothing beyond the standard library and numpy,
 searches exactly (dense and BM25L), and every write is one SQLite transaction (WAL,
