@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tunedd_api.turns import Citation, Message
-from tunedd_api.components.grounding import content_words, split_sentences
+from tunedd_api.components.grounding import content_words
+from tunedd_api.components.sentences import split_sentences
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MAX_FINDINGS = 5

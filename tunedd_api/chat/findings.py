@@ -23,7 +23,8 @@ from typing import Sequence
 
 from tunedd_api.turns import Citation, Message
 from tunedd_api.chat.extractive import Finding
-from tunedd_api.components.grounding import content_words, split_sentences
+from tunedd_api.components.grounding import content_words
+from tunedd_api.components.sentences import split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")

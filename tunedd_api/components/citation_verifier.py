@@ -25,6 +25,7 @@ from haystack.dataclasses import ChatMessage
 
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
 from tunedd_api.components.grounding import Support, SupportScorer, content_words
+from tunedd_api.components.sentences import sentences_with_gaps
 from tunedd_api.components.embedders import embed_texts
 from tunedd_api.resilience import Guards
 from tunedd_api.turns import Answer, Citation, DroppedCitation, RetrievedChunk
@@ -32,9 +33,6 @@ from tunedd_api.turns import Answer, Citation, DroppedCitation, RetrievedChunk
 logger = logging.getLogger(__name__)
 
 _MARKER_GROUP = re.compile(r"\s*\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
-_SENTENCE_SPLIT = re.compile(r"((?<=[.!?])\s+|\s*\n\s*)")
-#: "Claim. [1] Next claim" → "Claim [1]. Next claim": the marker belongs to the sentence before.
-_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\s*\d+\s*(?:[,;]\s*\d+\s*)*\])+)")
 _TRAILING_PUNCTUATION = re.compile(r"([.!?:;]*)\s*$")
 _SNIPPET_CHARS = 300
 #: Sentences with fewer content words ("Sure.", "In summary:") are not claims.
@@ -133,12 +131,9 @@ def verify_citations(
 
 def _parse(answer: str, source_count: int) -> tuple[list[_Sentence], list[DroppedCitation]]:
     """Split into sentences, pull out markers, and drop markers naming no source."""
-    parts = _SENTENCE_SPLIT.split(_MARKER_AFTER_STOP.sub(r"\2\1", answer.strip()))
     sentences: list[_Sentence] = []
     dropped: list[DroppedCitation] = []
-    for i in range(0, len(parts), 2):
-        raw = parts[i]
-        trailing = parts[i + 1] if i + 1 < len(parts) else ""
+    for raw, trailing in sentences_with_gaps(answer):
         numbers = [
             int(n) for group in _MARKER_GROUP.findall(raw) for n in re.findall(r"\d+", group)
         ]

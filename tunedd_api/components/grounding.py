@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from tunedd_api.components.sentences import split_sentences
 from tunedd_api.turns import RetrievedChunk
 from tunedd_api.errors import TunedDError
 
@@ -26,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STOPWORDS = frozenset(
     "a an the and or but of to in on at for with by from as is are was were be been being it its "
@@ -40,11 +40,6 @@ _STOPWORDS = frozenset(
 def content_words(text: str) -> set[str]:
     """Lower-cased words of ``text`` without stopwords and one-letter tokens."""
     return {w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOPWORDS}
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text`` (split after ., ! or ? followed by whitespace)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 @dataclass(frozen=True)

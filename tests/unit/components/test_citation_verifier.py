@@ -219,3 +219,11 @@ def test_embedder_outage_falls_back_to_word_overlap(sources) -> None:
         verified.text == "The executor calls external tools [1]. Photosynthesis converts sunlight."
     )
     assert verified.groundedness == 0.5
+
+
+def test_a_marker_after_et_al_stays_in_its_sentence(sources: list[RetrievedChunk]) -> None:
+    """ "Chan et al. [1] plan ..." is one sentence: the marker is not moved into "et al [1]."."""
+    verified = verify("Chan et al. [1] say agents plan with a planner module.", sources)
+
+    assert verified.text == "Chan et al. say agents plan with a planner module [1]."
+    assert [c.number for c in verified.citations] == [1]
