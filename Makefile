@@ -9,6 +9,9 @@ POETRY := $(TOOLS)/bin/poetry
 # pip's own simple index (read from pip at run time, so no host name is written down here).
 export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
 export POETRY_VIRTUALENVS_IN_PROJECT := true
+# llama-cpp-python compiles llama.cpp on install; skip its multimodal library (mtmd/llava),
+# which tunedd never loads (measured in docs/BENCHMARKS.md, "First install").
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export HAYSTACK_TELEMETRY_ENABLED := False
 
 .PHONY: install run index test eval bench lint format records-demo sample-data pipelines clean
