@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any, TextIO
 
 from tunedd_api.observability.logging import configure_logging
 from tunedd_api.records.commands import add_commands as add_records_commands
@@ -26,6 +27,21 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def render_progress(progress: Any, stream: TextIO, *, width: int = 30) -> None:
+    """One progress line for ``tunedd index``: redrawn in place on a terminal, else appended."""
+    done, total = progress.files_done, max(progress.files_total, 1)
+    filled = round(width * done / total)
+    line = (
+        f"[{'#' * filled}{'.' * (width - filled)}] {done}/{progress.files_total} files, "
+        f"{progress.chunks_done} chunks  {progress.last_file or ''}"
+    )
+    if stream.isatty():
+        stream.write("\r" + line + ("\n" if done >= progress.files_total else ""))
+    else:
+        stream.write(line + "\n")
+    stream.flush()
+
+
 def _index(args: argparse.Namespace) -> int:
     from tunedd_api.indexing.indexer import Indexer
     from tunedd_api.runtime import build_runtime
@@ -34,7 +50,9 @@ def _index(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         runtime.prepare(chat=False)
-        report = Indexer(pipeline=runtime.indexing, data_dir=settings.data_dir).sync()
+        report = Indexer(pipeline=runtime.indexing, data_dir=settings.data_dir).sync(
+            on_progress=lambda progress: render_progress(progress, sys.stderr)
+        )
     finally:
         runtime.close()
     print(

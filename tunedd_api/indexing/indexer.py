@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 from haystack import Pipeline
@@ -36,6 +37,16 @@ class IndexReport:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where a synchronisation is: files converted of those to convert, chunks written."""
+
+    files_done: int
+    files_total: int
+    chunks_done: int
+    last_file: str | None
+
+
 def find_pdfs(data_dir: Path) -> list[Path]:
     """PDF files (by extension, any case) directly in ``data_dir``, sorted by name."""
     if not data_dir.is_dir():
@@ -56,8 +67,15 @@ class Indexer:
         self.data_dir = Path(data_dir)
         self.files_per_run = files_per_run
 
-    def sync(self, data_dir: Path | None = None) -> IndexReport:
-        """Index ``data_dir`` (default: the configured one) and return the report (blocking)."""
+    def sync(
+        self,
+        data_dir: Path | None = None,
+        on_progress: Callable[[IndexProgress], None] | None = None,
+    ) -> IndexReport:
+        """Index ``data_dir`` (default: the configured one) and return the report (blocking).
+
+        ``on_progress`` is called after every graph run (one per file to convert).
+        """
         started = time.monotonic()
         files = find_pdfs(Path(data_dir or self.data_dir))
         INDEXING_PENDING.set(len(files))
@@ -74,9 +92,12 @@ class Indexer:
                     {"planner": planner_input}, include_outputs_from=REPORTED
                 )
                 runs.append(outputs)
-                attempted += [m["document_id"] for m in outputs["planner"].get("meta", [])]
+                planned = outputs["planner"].get("meta", [])
+                attempted += [m["document_id"] for m in planned]
                 deferred = outputs["planner"].get("deferred", 0)
                 INDEXING_PENDING.set(deferred)
+                if on_progress is not None and planned:
+                    on_progress(_progress(runs, deferred))
                 if not deferred:
                     break
         finally:
@@ -95,6 +116,18 @@ class Indexer:
             report.removed_documents,
         )
         return report
+
+
+def _progress(runs: list[dict[str, dict]], deferred: int) -> IndexProgress:
+    done = sum(len(outputs["planner"].get("meta", [])) for outputs in runs)
+    written = [r for outputs in runs for r in outputs.get("writer", {}).get("indexed", [])]
+    sources = runs[-1]["planner"].get("sources", [])
+    return IndexProgress(
+        files_done=done,
+        files_total=done + deferred,
+        chunks_done=sum(r.chunk_count for r in written),
+        last_file=Path(sources[-1]).name if sources else None,
+    )
 
 
 def _report(runs: list[dict[str, dict]]) -> IndexReport:

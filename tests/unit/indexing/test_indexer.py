@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from haystack import Document, Pipeline
 from haystack.document_stores.types import DuplicatePolicy
 from pdf_factory import make_corrupt_pdf, make_encrypted_pdf, make_non_pdf, make_pdf
 
-from tunedd_api.indexing.indexer import Indexer
+from tunedd_api.cli import render_progress
+from tunedd_api.indexing.indexer import IndexProgress, Indexer
 from tunedd_api.documents import MARKER_FILTER, chunk_id, document_filter
 from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
@@ -228,3 +230,29 @@ def test_one_run_per_file_parses_the_next_file_while_this_one_embeds(settings: S
     converter = pipeline.get_component("converter")
     assert converter._background is None and not converter._prefetched
     assert _chunks(backend, "zz-large.pdf")
+
+
+def test_progress_is_reported_after_every_file(settings: Settings) -> None:
+    seen: list = []
+    backend = FakeStack()
+    pipeline = build_runtime(settings, stack=backend).indexing
+    report = Indexer(pipeline=pipeline, data_dir=settings.data_dir).sync(on_progress=seen.append)
+
+    assert [(p.files_done, p.files_total) for p in seen] == [(1, 2), (2, 2)]
+    assert seen[-1].chunks_done == report.chunks_embedded > seen[0].chunks_done > 0
+    assert {p.last_file for p in seen} == {"volcano.pdf", "glacier.pdf"}
+
+    seen.clear()
+    Indexer(pipeline=pipeline, data_dir=settings.data_dir).sync(on_progress=seen.append)
+    assert seen == [], "nothing to convert, nothing to report"
+
+
+def test_the_cli_draws_one_progress_line_per_file() -> None:
+    stream = io.StringIO()
+    render_progress(IndexProgress(1, 4, 120, "a.pdf"), stream, width=8)
+    render_progress(IndexProgress(4, 4, 480, "d.pdf"), stream, width=8)
+
+    assert stream.getvalue().splitlines() == [
+        "[##......] 1/4 files, 120 chunks  a.pdf",
+        "[########] 4/4 files, 480 chunks  d.pdf",
+    ]
