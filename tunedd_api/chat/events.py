@@ -6,7 +6,7 @@ into their own wire format; the service never formats text for a client.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from tunedd_api.components.followup_rewriter import StandaloneQuery
@@ -43,6 +43,8 @@ class ChatTurn:
     query: StandaloneQuery
     history_turns_used: int = 0
     history_truncated: bool = False
+    #: Seconds per stage and the model's token counters (see ``ChatService.answer``).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def answered_from_documents(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from typing import Any
 
@@ -31,7 +32,16 @@ logger = logging.getLogger(__name__)
 #: C0/C1 control characters other than tab and line breaks (NUL, escape sequences, ...).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Components whose outputs the turn reads besides the final answer.
-_OBSERVED = {"rewriter", "retriever", "prompt_builder", "answer"}
+_OBSERVED = {"rewriter", "retriever", "selector", "prompt_builder", "generator", "answer"}
+#: Stage name of each observed component, in graph order.
+_STAGES = {
+    "rewriter": "rewrite_s",
+    "retriever": "retrieval_s",
+    "selector": "selection_s",
+    "prompt_builder": "prompt_s",
+    "generator": "generation_s",
+    "answer": "verification_s",
+}
 
 
 class ChatService:
@@ -114,11 +124,14 @@ class ChatService:
             "generator": {"streaming_callback": lambda chunk: emit(TokenStreamed(chunk.content))},
         }
         outputs: dict[str, dict[str, Any]] = {}
+        finished: dict[str, float] = {"start": time.perf_counter()}
         try:
             async for partial in self._pipeline.run_async_generator(
                 data, include_outputs_from=_OBSERVED, concurrency_limit=1
             ):
                 retrieved = "retriever" in partial and "retriever" not in outputs
+                for name in partial:
+                    finished.setdefault(name, time.perf_counter())
                 outputs.update(partial)
                 if retrieved:  # the last partial repeats earlier outputs
                     emit(RetrievalDone(_query(outputs), partial["retriever"]["relevant"]))
@@ -127,7 +140,31 @@ class ChatService:
             if isinstance(cause, TunedDError):
                 raise cause from None
             raise
-        return _turn(outputs)
+        return _turn(outputs, _timings(finished, outputs))
+
+
+def _timings(finished: dict[str, float], outputs: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Seconds each stage took (from the previous stage's end) and the model's counters."""
+    timings: dict[str, float] = {}
+    previous = finished["start"]
+    for name, stage in _STAGES.items():
+        if name in finished:
+            timings[stage] = round(finished[name] - previous, 3)
+            previous = finished[name]
+    timings["total_s"] = round(previous - finished["start"], 3)
+    replies = outputs.get("generator", {}).get("replies") or []
+    meta = replies[0].meta if replies else {}
+    if meta.get("first_token_s") is not None:
+        timings["model_first_token_s"] = meta["first_token_s"]
+    stats = meta.get("stats") or {}
+    timings.update({key: value for key, value in stats.items()})
+    if stats.get("prefill_ms"):
+        timings["prefill_tok_s"] = round(
+            stats["prompt_tokens_evaluated"] / (stats["prefill_ms"] / 1000), 1
+        )
+    if stats.get("decode_ms"):
+        timings["decode_tok_s"] = round(stats["decode_tokens"] / (stats["decode_ms"] / 1000), 1)
+    return timings
 
 
 def _query(outputs: dict[str, dict[str, Any]]) -> StandaloneQuery:
@@ -135,7 +172,7 @@ def _query(outputs: dict[str, dict[str, Any]]) -> StandaloneQuery:
     return StandaloneQuery(rewritten["query"], rewritten["method"])
 
 
-def _turn(outputs: dict[str, dict[str, Any]]) -> ChatTurn:
+def _turn(outputs: dict[str, dict[str, Any]], timings: dict[str, float]) -> ChatTurn:
     answer: Answer = outputs["answer"]["value"]
     query = _query(outputs)
     built = outputs.get("prompt_builder", {})
@@ -153,6 +190,7 @@ def _turn(outputs: dict[str, dict[str, Any]]) -> ChatTurn:
         query=query,
         history_turns_used=built.get("history_turns_used", 0),
         history_truncated=built.get("history_truncated", False),
+        timings=timings,
     )
 
 

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from haystack import component, default_from_dict, default_to_dict
@@ -45,6 +45,10 @@ class Generation:
     text: str
     finish_reason: str
     seconds: float
+    first_token_s: float | None = None
+    #: Backend counters of this call (llama.cpp: prompt tokens evaluated, prefill and decode
+    #: milliseconds, generated tokens); empty where the backend reports none.
+    stats: dict[str, float] = field(default_factory=dict)
 
 
 @component
@@ -179,7 +183,12 @@ class GuardedChatGenerator:
 
     @staticmethod
     def _replies(generation: "Generation") -> dict[str, Any]:
-        meta = {"finish_reason": generation.finish_reason, "seconds": generation.seconds}
+        meta = {
+            "finish_reason": generation.finish_reason,
+            "seconds": generation.seconds,
+            "first_token_s": generation.first_token_s,
+            "stats": generation.stats,
+        }
         return {"replies": [ChatMessage.from_assistant(generation.text, meta=meta)]}
 
     def generate(
@@ -230,6 +239,7 @@ class GuardedChatGenerator:
         if on_token is not None or raises:
             kwargs["streaming_callback"] = forwarder
         generator = self.generator_for(call)
+        self.reset_stats()
 
         def attempt() -> dict[str, Any]:
             try:
@@ -250,8 +260,10 @@ class GuardedChatGenerator:
             raise BackendUnavailableError(f"the chat model failed: {error}") from error
         elapsed = time.monotonic() - started
         LLM_SECONDS.observe(elapsed)
+        first_token_s = None
         if forwarder.first_token_at is not None:
-            LLM_FIRST_TOKEN_SECONDS.observe(forwarder.first_token_at - started)
+            first_token_s = round(forwarder.first_token_at - started, 3)
+            LLM_FIRST_TOKEN_SECONDS.observe(first_token_s)
         if self.clock() > call.deadline and not call.cancel.is_set():
             raise GenerationTimeoutError(f"the model did not answer within {call.timeout_s:.0f}s")
         reply = result["replies"][0] if result.get("replies") else None
@@ -261,7 +273,13 @@ class GuardedChatGenerator:
         finish = str(meta.get("finish_reason", "stop"))
         if call.cancel.is_set():
             finish = "cancelled"
-        return Generation(text=text, finish_reason=finish, seconds=elapsed)
+        return Generation(
+            text=text,
+            finish_reason=finish,
+            seconds=elapsed,
+            first_token_s=first_token_s,
+            stats=self.stats(),
+        )
 
     #: Backends that cannot be stopped from inside (HTTP streams) abort by raising in the
     #: streaming callback instead, so they always stream internally.
@@ -274,6 +292,13 @@ class GuardedChatGenerator:
     def raises_to_stop(self, call: GenerationCall) -> bool:
         """Whether this call streams internally and is stopped by raising in the callback."""
         return self.stops_by_raising
+
+    def reset_stats(self) -> None:
+        """Start the backend's counters for a new call (under the model lock)."""
+
+    def stats(self) -> dict[str, float]:
+        """The backend's counters for the call that just ended (empty: none reported)."""
+        return {}
 
     def generator_for(self, call: GenerationCall) -> Any:
         """The Haystack generator serving this call (backends may pick a JSON-mode twin)."""

@@ -157,6 +157,24 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
             kwargs["logits_processor"] = LogitsProcessorList([stop_when_cancelled])
         return kwargs
 
+    def reset_stats(self) -> None:
+        """Zero llama.cpp's performance counters before a call."""
+        import llama_cpp
+
+        llama_cpp.llama_perf_context_reset(self.generator._model._ctx.ctx)
+
+    def stats(self) -> dict[str, float]:
+        """Prompt tokens evaluated (the cached prefix excluded), prefill and decode times."""
+        import llama_cpp
+
+        data = llama_cpp.llama_perf_context(self.generator._model._ctx.ctx)
+        return {
+            "prompt_tokens_evaluated": int(data.n_p_eval),
+            "prefill_ms": round(float(data.t_p_eval_ms), 1),
+            "decode_tokens": int(data.n_eval),
+            "decode_ms": round(float(data.t_eval_ms), 1),
+        }
+
     def raises_to_stop(self, call: GenerationCall) -> bool:
         """Grammar-constrained calls stream internally and stop by raising in the callback."""
         return call.json_schema is not None
