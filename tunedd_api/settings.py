@@ -114,6 +114,16 @@ class Settings(BaseSettings):
         description="Cosine similarity under which a chunk is not relevant; with none above it "
         "the answer is 'not found' without calling the LLM.",
     )
+    evidence_tokens: int = Field(
+        600,
+        ge=0,
+        le=3000,
+        description="Most tokens of source text in the answer prompt: the retrieved chunks' "
+        "sentences that bear on the question, with neighbours; 0 sends whole chunks.",
+    )
+    evidence_neighbours: int = Field(
+        1, ge=0, le=5, description="Sentences kept on each side of a selected evidence sentence."
+    )
     citation_min_support: float = Field(
         0.6,
         ge=0.0,

@@ -1,10 +1,12 @@
-"""The chat-turn graph: rewrite → retrieve (scoped, gated) → route → prompt → LLM → verify.
+"""The chat-turn graph: rewrite → retrieve (scoped, gated) → select evidence → route → prompt
+→ LLM → verify.
 
 ::
 
     rewriter ─query─▶ retriever ─relevant─▶ router ─answerable─▶ prompt_builder ─▶ generator
-        └──question──────────────────────────▲        │                               │
-                                                      └─unanswerable─▶ refusal        ▼
+        │  └──question───────────│─────────────▲        │              ▲               │
+        │                        └─relevant─▶ selector ─sources───────┘               │
+        └─query──────────────────────────────────▲    └─unanswerable─▶ refusal        ▼
                                     answer ◀── verifier ◀─ replies, sources ◀─────────┘
                                        ▲
                                     refusal
@@ -26,6 +28,7 @@ from haystack.components.routers import ConditionalRouter
 
 from tunedd_api.backends.base import Stack
 from tunedd_api.components.citation_verifier import CitationVerifier, RefusalAnswer
+from tunedd_api.components.evidence_selector import EvidenceSelector
 from tunedd_api.components.followup_rewriter import FollowUpRewriter, RewriteMode
 from tunedd_api.components.hybrid_retriever import HybridRetriever
 from tunedd_api.components.prompt_builder import BudgetedPromptBuilder
@@ -61,6 +64,8 @@ class ChatOptions:
     history_max_turns: int = 3
     history_budget: int = 1024
     min_support: float = 0.6
+    evidence_budget: int = 600
+    evidence_neighbours: int = 1
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ChatOptions":
@@ -74,6 +79,8 @@ class ChatOptions:
             history_max_turns=settings.history_max_turns,
             history_budget=settings.history_token_budget,
             min_support=settings.citation_min_support,
+            evidence_budget=settings.evidence_tokens,
+            evidence_neighbours=settings.evidence_neighbours,
         )
 
 
@@ -100,6 +107,14 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
     )
     pipeline.add_component("router", ConditionalRouter(routes=ROUTES))
     pipeline.add_component(
+        "selector",
+        EvidenceSelector(
+            document_embedder=stack.document_embedder,
+            budget_tokens=options.evidence_budget,
+            neighbours=options.evidence_neighbours,
+        ),
+    )
+    pipeline.add_component(
         "prompt_builder",
         BudgetedPromptBuilder(
             context_window=generator.context_window,
@@ -120,7 +135,9 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
     pipeline.connect("rewriter.query", "retriever.query")
     pipeline.connect("rewriter.question", "router.question")
     pipeline.connect("retriever.relevant", "router.relevant")
-    pipeline.connect("retriever.relevant", "prompt_builder.sources")
+    pipeline.connect("rewriter.query", "selector.question")
+    pipeline.connect("retriever.relevant", "selector.sources")
+    pipeline.connect("selector.sources", "prompt_builder.sources")
     pipeline.connect("router.answerable", "prompt_builder.question")
     pipeline.connect("router.unanswerable", "refusal.question")
     pipeline.connect("prompt_builder.prompt", "generator.messages")

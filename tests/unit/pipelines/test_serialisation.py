@@ -84,6 +84,7 @@ def test_the_dumped_graphs_name_every_step(tmp_path: Path) -> None:
         "rewriter",
         "retriever",
         "router",
+        "selector",
         "prompt_builder",
         "generator",
         "verifier",
