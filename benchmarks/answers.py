@@ -1,139 +1,158 @@
-"""Answer latency and citation checks on the five papers with the embedded default model.
+"""Judged answers to the labelled questions for one configuration, or a comparison of several.
 
-Usage: python -m benchmarks.answers [--model qwen2.5-1.5b] [--per-paper 2] [--unanswerable 3]
+Usage:
+  python -m benchmarks.answers [--model qwen2.5-1.5b] [--label NAME] [--set KEY=VALUE ...]
+                               [--limit N] [--out PATH]
+  python -m benchmarks.answers --compare a.json b.json ...
 
-Streams each answer through the chat service and records time to the retrieval event, time to
-the first token and the full answer time, plus what the citation check did: markers kept,
-removed (invented / unsupported), added to uncited sentences, groundedness, and refusals.
-Questions come from the evaluation set (first N factual questions per paper, one follow-up
-pair, some unanswerable ones). Prints a Markdown table and writes JSON next to the docs.
+Streams every question of the evaluation set (follow-ups in the same conversation as the
+question they follow; ``--limit`` takes the first N, keeping follow-ups with theirs) through
+the chat service with the five papers indexed, and records the time to the retrieval event,
+to the first token and to the full answer. Each answer is judged by the evaluation package
+(facts, contradictions, refusals, right-page citations, groundedness; the same rows and
+summary as ``tunedd eval --answers``). ``--set`` overrides any setting (``--set top_k=8``),
+so runs differ by prompt, evidence budget or model. Writes ``{label, settings, model, rows,
+summary}`` as JSON; ``--compare`` prints saved runs side by side as Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
+import re
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from fastapi.testclient import TestClient
 
-from tunedd_api.chat.events import TokenStreamed
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
+from tunedd_api.evaluation.report import TurnClock, answer_row, comparison_markdown, summarise
+from tunedd_api.evaluation.runner import pick_subset
 from tunedd_api.main import create_app
-from tunedd_api.settings import Settings
+from tunedd_api.settings import BackendKind, Settings
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-agents"
+#: Settings that change the index: a run overriding one gets an index folder of its own.
+INDEX_SETTINGS = ("chunk_size_tokens", "chunk_overlap_tokens", "embedding_model", "backend")
 
 
-def pick(
-    questions: list[EvalQuestion], per_paper: int, unanswerable: int
-) -> list[list[EvalQuestion]]:
-    """Conversations to run: single questions, one follow-up pair, unanswerable ones."""
-    chosen: list[list[EvalQuestion]] = []
-    for paper in ("Asadi", "Chan", "Du", "Han", "Wang"):
-        factual = [q for q in questions if q.file == paper and q.kind == "factual"]
-        chosen += [[q] for q in factual[:per_paper]]
-    by_id = {q.id: q for q in questions}
-    follow = next(q for q in questions if q.kind == "followup")
-    chosen.append([by_id[follow.follows], follow])
-    chosen += [[q] for q in questions if q.kind == "unanswerable"][:unanswerable]
-    return chosen
+def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    """``KEY=VALUE`` pairs as a dict; keys must be settings (pydantic converts the values)."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().lower().removeprefix("rag_")
+        if not sep or key not in Settings.model_fields:
+            raise ValueError(f"not a KEY=VALUE setting override: {pair!r}")
+        overrides[key] = value
+    return overrides
 
 
-def run(model: str, per_paper: int, unanswerable: int) -> dict[str, Any]:
-    """Answer the picked questions; return per-question rows and aggregates."""
-    settings = Settings(
-        _env_file=None, data_dir=CORPUS, index_dir=Path(".tunedd/bench"), local_chat_model=model
-    )
+def build_settings(model: str, overrides: dict[str, str]) -> Settings:
+    """The benchmark's settings: the five papers, the model, then the overrides."""
+    index_dir = Path(".tunedd/bench")
+    indexing = sorted(k for k in overrides if k in INDEX_SETTINGS)
+    if indexing:
+        suffix = "-".join(re.sub(r"[^A-Za-z0-9.]+", "_", f"{k}{overrides[k]}") for k in indexing)
+        index_dir = Path(f".tunedd/bench-{suffix}")
+    base: dict[str, Any] = {"data_dir": CORPUS, "index_dir": index_dir, "local_chat_model": model}
+    return Settings(_env_file=None, **{**base, **overrides})
+
+
+def run(
+    model: str, label: str, overrides: dict[str, str], limit: int | None = None
+) -> dict[str, Any]:
+    """Answer the questions with one configuration; return its rows and summary."""
+    settings = build_settings(model, overrides)
+    questions = pick_subset(load_questions(), limit)
     rows = []
+    conversations: dict[str, str] = {}
     with TestClient(create_app(settings)) as client:
         chat = client.app.state.tunedd.chat
         assert client.portal is not None
-        for conversation in pick(load_questions(), per_paper, unanswerable):
-            conversation_id = client.post("/conversations").json()["id"]
-            for question in conversation:
-                rows.append(_ask(client, chat, conversation_id, question))
-                print(json.dumps(rows[-1])[:300], flush=True)
-    return {"model": model, "rows": rows, "summary": _aggregate(rows)}
+        for question in questions:
+            if question.follows in conversations:
+                conversation_id = conversations[question.follows]
+            else:
+                conversation_id = client.post("/conversations").json()["id"]
+            conversations[question.id] = conversation_id
+            rows.append(_ask(client, chat, conversation_id, question))
+            print(json.dumps(rows[-1])[:300], flush=True)
+    embedded = settings.backend == BackendKind.EMBEDDED
+    return {
+        "label": label,
+        "settings": overrides,
+        "model": settings.local_chat_model if embedded else settings.chat_model,
+        "rows": rows,
+        "summary": summarise(rows),
+    }
 
 
-def _ask(client: TestClient, chat: Any, conversation_id: str, question: EvalQuestion) -> dict:
-    marks: dict[str, float] = {}
-    started = time.perf_counter()
-
-    def on_event(event: Any) -> None:
-        name = "token" if isinstance(event, TokenStreamed) else "retrieval"
-        marks.setdefault(name, time.perf_counter() - started)
+def _ask(
+    client: TestClient, chat: Any, conversation_id: str, question: EvalQuestion
+) -> dict[str, Any]:
+    clock = TurnClock()
 
     async def send() -> Any:
-        return await chat.send(uuid.UUID(conversation_id), question.question, on_event=on_event)
+        return await chat.send(
+            uuid.UUID(conversation_id), question.question, on_event=clock.on_event
+        )
 
     turn = client.portal.call(send)
-    total = time.perf_counter() - started
-    cited_files = {c.file_name for c in turn.message.citations}
-    return {
-        "id": question.id,
-        "kind": question.kind,
-        "retrieval_s": round(marks.get("retrieval", total), 2),
-        "first_token_s": round(marks["token"], 2) if "token" in marks else None,
-        "total_s": round(total, 2),
-        "answered": turn.answered_from_documents,
-        "query_rewrite": turn.query.method,
-        "citations": len(turn.message.citations),
-        "added": sum(c.added_by_verifier for c in turn.message.citations),
-        "invented": sum(d.reason == "no_such_source" for d in turn.answer.dropped_citations),
-        "unsupported": sum(d.reason == "unsupported" for d in turn.answer.dropped_citations),
-        "groundedness": turn.message.groundedness,
-        "cites_right_paper": question.file is not None
-        and any(f.startswith(question.file) for f in cited_files),
-        "answer": turn.message.content[:300],
-    }
+    total = clock.elapsed()
+    return answer_row(
+        question,
+        turn,
+        first_token_s=clock.marks.get("first_token_s"),
+        total_s=total,
+        timings={"retrieval_s": round(clock.marks.get("retrieval_s", total), 2)},
+    )
 
 
-def _aggregate(rows: list[dict]) -> dict[str, Any]:
-    generated = [r for r in rows if r["first_token_s"] is not None]
-    answerable = [r for r in rows if r["kind"] != "unanswerable"]
-    unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
-    grounded = [r["groundedness"] for r in rows if r["groundedness"] is not None]
-    return {
-        "questions": len(rows),
-        "median_first_token_s": _median([r["first_token_s"] for r in generated]),
-        "median_total_s": _median([r["total_s"] for r in generated]),
-        "median_retrieval_s": _median([r["retrieval_s"] for r in rows]),
-        "answerable_answered": f"{sum(r['answered'] for r in answerable)}/{len(answerable)}",
-        "unanswerable_refused": f"{sum(not r['answered'] for r in unanswerable)}"
-        f"/{len(unanswerable)}",
-        "cites_right_paper": f"{sum(r['cites_right_paper'] for r in answerable)}/{len(answerable)}",
-        "citations_kept": sum(r["citations"] - r["added"] for r in rows),
-        "citations_added": sum(r["added"] for r in rows),
-        "markers_invented_removed": sum(r["invented"] for r in rows),
-        "markers_unsupported_removed": sum(r["unsupported"] for r in rows),
-        "mean_groundedness": round(statistics.mean(grounded), 3) if grounded else None,
-    }
+def compare(paths: Sequence[Path]) -> str:
+    """Saved runs side by side: summaries, then each question's verdict."""
+    return comparison_markdown([json.loads(p.read_text(encoding="utf-8")) for p in paths])
 
 
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 2) if values else None
-
-
-def main() -> None:
-    """Parse arguments, run, print and save."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="qwen2.5-1.5b")
-    parser.add_argument("--per-paper", type=int, default=2)
-    parser.add_argument("--unanswerable", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path("docs/results/answers.json"))
-    args = parser.parse_args()
-    result = run(args.model, args.per_paper, args.unanswerable)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print("\n| metric | value |\n|---|---|")
-    for key, value in result["summary"].items():
-        print(f"| {key} | {value} |")
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments; run and save one configuration, or compare saved ones."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--model", default="qwen2.5-1.5b", help="embedded chat model")
+    parser.add_argument(
+        "--label", help="name of this configuration (default: the model and the overrides)"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting override, repeatable (e.g. --set top_k=8)",
+    )
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument(
+        "--out", type=Path, help="JSON file (default: docs/results/answers-LABEL.json)"
+    )
+    parser.add_argument("--compare", nargs="+", type=Path, metavar="RUN.json", help="compare runs")
+    args = parser.parse_args(argv)
+    if args.compare:
+        print(compare(args.compare), end="")
+        return
+    try:
+        overrides = parse_overrides(args.overrides)
+    except ValueError as error:
+        parser.error(str(error))
+    model = overrides.get("local_chat_model", args.model)
+    label = args.label or " ".join([model] + [f"{k}={v}" for k, v in overrides.items()])
+    result = run(args.model, label, overrides, args.limit)
+    out = (
+        args.out or Path("docs/results") / f"answers-{re.sub(r'[^A-Za-z0-9.-]+', '_', label)}.json"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}\n")
+    print(comparison_markdown([result]), end="")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         "eval", help="retrieval (and with --answers, answer) quality on the labelled questions"
     )
     evaluate.add_argument("--data", help="folder with the five papers (default: RAG_DATA_DIR)")
-    evaluate.add_argument("--answers", action="store_true", help="also generate answers (slow)")
+    evaluate.add_argument(
+        "--answers", action="store_true", help="also generate and judge every answer (slow)"
+    )
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
     evaluate.add_argument("--json", help="write the full report to this file")
     evaluate.add_argument(

@@ -16,7 +16,8 @@ class EvalQuestion:
 
     ``file`` is the prefix of the PDF's file name (up to the first space) or ``None`` when the
     papers cannot answer it; ``pages`` are 1-based PDF page indices holding the evidence;
-    ``keywords`` are groups of alternatives, one of each must appear in a correct answer.
+    ``keywords`` are the facts: groups of alternatives, one of each must appear in a correct
+    answer; ``contradictions`` are phrases only a wrong answer contains (see ``judge``).
     """
 
     id: str
@@ -28,6 +29,7 @@ class EvalQuestion:
     keywords: tuple[tuple[str, ...], ...]
     kind: Literal["factual", "followup", "unanswerable"]
     follows: str | None
+    contradictions: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -53,6 +55,7 @@ def load_questions(path: Path = QUESTIONS_FILE) -> list[EvalQuestion]:
                 keywords=tuple(tuple(group) for group in row["keywords"]),
                 kind=row["kind"],
                 follows=row["follows"],
+                contradictions=tuple(row.get("contradictions", ())),
             )
         )
     return questions

@@ -2,21 +2,21 @@
 
 Retrieval metrics need only the embedder (seconds); answer metrics run every question through
 the chat service with the configured model (about 30 s per question with Qwen2.5-1.5B on two
-cores), follow-ups in the same conversation as their first question.
+cores), follow-ups in the same conversation as their first question, and judge each answer
+(``evaluation.report``, the same rows and summary as ``benchmarks.answers``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 import time
 import uuid
 from typing import Any
 
-from tunedd_api.chat.events import ChatTurn
 from tunedd_api.runtime import build_runtime
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
+from tunedd_api.evaluation.report import TurnClock, answer_row, summarise
 from tunedd_api.evaluation.retrieval import Hit, evaluate_retrieval
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
@@ -72,51 +72,17 @@ async def _evaluate_answers(state: AppState, questions: list[EvalQuestion]) -> d
         else:
             conversation_id = state.conversations.create(None).id
         conversations[question.id] = conversation_id
-        started = time.perf_counter()
-        turn = await state.chat.send(conversation_id, question.question)
-        rows.append(_score(question, turn, time.perf_counter() - started))
-        logger.info("%s answered in %.1fs: %s", question.id, rows[-1]["seconds"], rows[-1])
-    return {"summary": _summarise(rows), "rows": rows}
-
-
-def _score(question: EvalQuestion, turn: ChatTurn, seconds: float) -> dict[str, Any]:
-    text = turn.message.content.lower()
-    citations = turn.message.citations
-    precise = [
-        c
-        for c in citations
-        if question.file is not None
-        and c.file_name.startswith(question.file)
-        and set(c.pages) & set(question.pages)
-    ]
-    return {
-        "id": question.id,
-        "kind": question.kind,
-        "answerable": question.answerable,
-        "answered": turn.answered_from_documents,
-        "correct": question.answerable
-        and all(any(alt in text for alt in group) for group in question.keywords),
-        "groundedness": turn.message.groundedness,
-        "citations": len(citations),
-        "precise_citations": len(precise),
-        "seconds": round(seconds, 2),
-    }
-
-
-def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    grounded = [r["groundedness"] for r in rows if r["groundedness"] is not None]
-    cited = sum(r["citations"] for r in answerable)
-    return {
-        "answer_keyword_accuracy": _ratio(sum(r["correct"] for r in answerable), len(answerable)),
-        "answered_when_answerable": _ratio(sum(r["answered"] for r in answerable), len(answerable)),
-        "correct_refusals": _ratio(sum(not r["answered"] for r in unanswerable), len(unanswerable)),
-        "mean_groundedness": round(statistics.mean(grounded), 4) if grounded else None,
-        "citation_precision": _ratio(sum(r["precise_citations"] for r in answerable), cited),
-        "median_answer_s": round(statistics.median(r["seconds"] for r in rows), 2),
-    }
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
+        clock = TurnClock()
+        turn = await state.chat.send(conversation_id, question.question, on_event=clock.on_event)
+        total = clock.elapsed()
+        rows.append(
+            answer_row(
+                question,
+                turn,
+                first_token_s=clock.marks.get("first_token_s"),
+                total_s=total,
+                timings={"retrieval_s": round(clock.marks.get("retrieval_s", total), 2)},
+            )
+        )
+        logger.info("%s %s in %.1fs", question.id, rows[-1]["verdict"], total)
+    return {"summary": summarise(rows), "rows": rows}
