@@ -106,7 +106,7 @@ def _ask(
         turn,
         first_token_s=clock.marks.get("first_token_s"),
         total_s=total,
-        timings={"retrieval_s": round(clock.marks.get("retrieval_s", total), 2)},
+        timings=turn.timings,
     )
 
 

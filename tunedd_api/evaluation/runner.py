@@ -81,7 +81,7 @@ async def _evaluate_answers(state: AppState, questions: list[EvalQuestion]) -> d
                 turn,
                 first_token_s=clock.marks.get("first_token_s"),
                 total_s=total,
-                timings={"retrieval_s": round(clock.marks.get("retrieval_s", total), 2)},
+                timings=turn.timings,
             )
         )
         logger.info("%s %s in %.1fs", question.id, rows[-1]["verdict"], total)
