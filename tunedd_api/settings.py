@@ -124,6 +124,16 @@ class Settings(BaseSettings):
     evidence_neighbours: int = Field(
         1, ge=0, le=5, description="Sentences kept on each side of a selected evidence sentence."
     )
+    unsupported_sentences: Literal["mark", "drop", "keep"] = Field(
+        "mark",
+        description="A sentence no source supports, in an otherwise supported answer: `mark` "
+        "it [unverified], `drop` it, or `keep` it unmarked.",
+    )
+    unsupported_answer: Literal["quote", "refuse"] = Field(
+        "quote",
+        description="An answer with no supported sentence (or a yes/no contradicting its "
+        "source): `quote` the best evidence sentences instead, or `refuse`.",
+    )
     citation_min_support: float = Field(
         0.6,
         ge=0.0,

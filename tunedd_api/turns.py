@@ -169,6 +169,7 @@ class History:
 
 
 NOT_FOUND_ANSWER = "The selected documents do not contain this information."
+AnswerKind = Literal["generated", "quote", "not_found"]
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,9 @@ class Answer:
     groundedness: float | None = None
     dropped_citations: tuple[DroppedCitation, ...] = ()
     unsupported_sentences: tuple[str, ...] = ()
+    #: ``generated`` by the model and verified, a ``quote`` of the evidence (the model's
+    #: answer was not supported), or ``not_found``.
+    kind: AnswerKind = "generated"
 
     def __deepcopy__(self, memo: dict) -> "Answer":
         return self  # immutable: frozen, tuples of frozen parts
@@ -197,4 +201,4 @@ class Answer:
     @classmethod
     def not_found(cls) -> "Answer":
         """The refusal given when the documents do not answer the question."""
-        return cls(text=NOT_FOUND_ANSWER)
+        return cls(text=NOT_FOUND_ANSWER, kind="not_found")

@@ -100,6 +100,10 @@ class ChatCompletionOut(BaseModel):
     answered_from_documents: bool = Field(
         description="tunedd extension: false when the documents do not contain the answer."
     )
+    answer_kind: Literal["generated", "quote", "not_found"] = Field(
+        description="tunedd extension: `generated` (the model's verified answer), `quote` "
+        "(evidence quoted because the model's answer was unsupported) or `not_found`."
+    )
 
 
 class ModelOut(BaseModel):

@@ -149,6 +149,11 @@ class AnswerOut(BaseModel):
         description="Share of answer sentences supported by a source (0-1); null when the "
         "answer makes no claims (e.g. not found)."
     )
+    answer_kind: Literal["generated", "quote", "not_found"] = Field(
+        description="`generated`: the model's answer, citations verified; `quote`: the model's "
+        "answer was not supported by the sources, so the best evidence sentences are quoted "
+        "verbatim instead; `not_found`: the documents do not answer the question."
+    )
     unsupported_sentences: list[str] = Field(
         description="Answer sentences no source supports: treat them with caution."
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from haystack import component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage
@@ -35,6 +35,14 @@ logger = logging.getLogger(__name__)
 _MARKER_GROUP = re.compile(r"\s*\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
 _TRAILING_PUNCTUATION = re.compile(r"([.!?:;]*)\s*$")
 _SNIPPET_CHARS = 300
+#: Left behind when markers stood in for words: ",," / ", and." / "are." / "such as:".
+_DANGLING = re.compile(
+    r"[,;:]\s*[,;:.!?]|\b(are|is|was|were|include|includes|including|and|or|of|as|by|in|to"
+    r"|the|a|an|namely|such as|following|between)\s*[.!?:]?$",
+    re.IGNORECASE,
+)
+UNVERIFIED = "[unverified]"
+UnsupportedMode = Literal["keep", "mark", "drop"]
 #: Sentences with fewer content words ("Sure.", "In summary:") are not claims.
 _MIN_CLAIM_WORDS = 3
 
@@ -78,6 +86,7 @@ def verify_citations(
     scorer: SupportScorer,
     min_support: float,
     refusal: re.Pattern | None = None,
+    unsupported_mode: UnsupportedMode = "keep",
 ) -> VerifiedAnswer:
     """Check every ``[n]`` in ``answer`` against ``sources`` (numbered from 1).
 
@@ -118,10 +127,15 @@ def verify_citations(
         claims = [s for s in claims if s not in stray]
         unsupported = [text for text in unsupported if text not in {s.text for s in stray}]
 
+    if cited and unsupported_mode == "drop":
+        sentences = [s for s in sentences if not (s.is_claim and not s.markers)]
+        claims = [s for s in claims if s.markers]
     citations = [_citation(n, sources[n - 1], cited[n]) for n in sorted(cited)]
-    groundedness = round(1 - len(unsupported) / len(claims), 4) if claims else None
+    shown = [s for s in claims if not s.markers]
+    groundedness = round(1 - len(shown) / len(claims), 4) if claims else None
+    marked = set(unsupported) if unsupported_mode == "mark" else set()
     return VerifiedAnswer(
-        text=_render(sentences),
+        text=_render(sentences, marked),
         citations=citations,
         dropped=dropped,
         groundedness=groundedness,
@@ -144,18 +158,32 @@ def _parse(answer: str, source_count: int) -> tuple[list[_Sentence], list[Droppe
             for n in numbers
             if not 1 <= n <= source_count
         ]
+        if text and numbers and is_fragment(text):
+            # "The measures assessed are [1], [2], and [3]." without its markers
+            dropped += [DroppedCitation(n, "fragment", text) for n in valid]
+            continue
         if text:
             sentences.append(_Sentence(text=text, markers=valid, trailing=trailing))
     return sentences, dropped
 
 
-def _render(sentences: list[_Sentence]) -> str:
-    """Sentences with their markers placed before the final punctuation: ``claim [1][3].``"""
+def is_fragment(text: str) -> bool:
+    """True for what is left of a sentence that used citation markers as its words."""
+    return bool(_DANGLING.search(text)) or len(content_words(text)) < _MIN_CLAIM_WORDS - 1
+
+
+def _render(sentences: list[_Sentence], marked: set[str] | None = None) -> str:
+    """Sentences with their markers placed before the final punctuation: ``claim [1][3].``
+
+    Sentences in ``marked`` (unsupported claims) get ``[unverified]`` in place of markers.
+    """
     out = []
     for sentence in sentences:
         text = sentence.text
-        if sentence.markers:
-            markers = "".join(f"[{n}]" for n in sentence.markers)
+        markers = "".join(f"[{n}]" for n in sentence.markers)
+        if not markers and sentence.text in (marked or ()):
+            markers = UNVERIFIED
+        if markers:
             match = _TRAILING_PUNCTUATION.search(text)
             text = f"{text[: match.start()].rstrip()} {markers}{match.group(1)}"
         out.append(text + (sentence.trailing or " "))
@@ -191,11 +219,20 @@ class CitationVerifier:
 
     :param document_embedder: Embeds answer sentences and source sentences (one batch).
     :param min_support: Support a source needs for a sentence to cite it.
+    :param unsupported_sentences: What happens to a claim no source supports in an otherwise
+        supported answer: ``mark`` it ``[unverified]``, ``drop`` it, or ``keep`` it as is.
     """
 
-    def __init__(self, *, document_embedder: Any, min_support: float = 0.6) -> None:
+    def __init__(
+        self,
+        *,
+        document_embedder: Any,
+        min_support: float = 0.6,
+        unsupported_sentences: UnsupportedMode = "mark",
+    ) -> None:
         self.document_embedder = document_embedder
         self.min_support = min_support
+        self.unsupported_sentences = unsupported_sentences
         self._guards = Guards.passthrough()
         self._scorer = SupportScorer(self._embed_texts)
 
@@ -214,6 +251,7 @@ class CitationVerifier:
             self,
             document_embedder=nested_to_dict(self.document_embedder),
             min_support=self.min_support,
+            unsupported_sentences=self.unsupported_sentences,
         )
 
     @classmethod
@@ -231,7 +269,12 @@ class CitationVerifier:
         """
         text = (replies[0].text or "") if replies else ""
         verified = verify_citations(
-            text, sources, scorer=self._scorer, min_support=self.min_support, refusal=REFUSAL
+            text,
+            sources,
+            scorer=self._scorer,
+            min_support=self.min_support,
+            refusal=REFUSAL,
+            unsupported_mode=self.unsupported_sentences,
         )
         if not verified.citations and (not verified.text or REFUSAL.search(verified.text)):
             return {"answer": Answer.not_found()}

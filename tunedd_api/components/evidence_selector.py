@@ -112,12 +112,14 @@ class EvidenceSelector:
         :param question: The (standalone) question.
         :param sources: Retrieved chunks, best first.
         :returns: ``sources``: the narrowed chunks (numbered ``[1]``… in the prompt);
-            ``evidence``: every candidate sentence, best first, with the source it went to
-            (none when the budget is 0).
+            ``evidence``: every candidate sentence, best first, with the source it went to.
         """
-        if not sources or self.budget_tokens <= 0:
-            return {"sources": list(sources), "evidence": []}
+        if not sources:
+            return {"sources": [], "evidence": []}
         candidates = self._score(question, sources)
+        if self.budget_tokens <= 0:
+            numbered = [replace(c, source=c.chunk + 1) for c in candidates]
+            return {"sources": list(sources), "evidence": numbered}
         chosen = self._choose(candidates)
         order = _source_order(candidates, chosen)
         narrowed = [_narrow(sources[chunk], chosen[chunk]) for chunk in order]

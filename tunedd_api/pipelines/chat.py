@@ -7,9 +7,9 @@
         │  └──question───────────│─────────────▲        │              ▲               │
         │                        └─relevant─▶ selector ─sources───────┘               │
         └─query──────────────────────────────────▲    └─unanswerable─▶ refusal        ▼
-                                    answer ◀── verifier ◀─ replies, sources ◀─────────┘
-                                       ▲
-                                    refusal
+                    answer ◀── policy ◀── verifier ◀─ replies, sources ◀─────────┘
+                       ▲          (quote or refusal when the reply is unsupported)
+                    refusal
 
 Inputs: ``rewriter.question``, ``rewriter.history``, ``retriever.document_ids``,
 ``prompt_builder.history`` and, to stream, ``generator.streaming_callback``. The turn's result
@@ -27,7 +27,12 @@ from haystack.components.joiners import BranchJoiner
 from haystack.components.routers import ConditionalRouter
 
 from tunedd_api.backends.base import Stack
-from tunedd_api.components.citation_verifier import CitationVerifier, RefusalAnswer
+from tunedd_api.components.answer_policy import AnswerPolicy, Fallback
+from tunedd_api.components.citation_verifier import (
+    CitationVerifier,
+    RefusalAnswer,
+    UnsupportedMode,
+)
 from tunedd_api.components.evidence_selector import EvidenceSelector
 from tunedd_api.components.followup_rewriter import FollowUpRewriter, RewriteMode
 from tunedd_api.components.hybrid_retriever import HybridRetriever
@@ -66,6 +71,8 @@ class ChatOptions:
     min_support: float = 0.6
     evidence_budget: int = 600
     evidence_neighbours: int = 1
+    unsupported_sentences: UnsupportedMode = "mark"
+    unsupported_answer: Fallback = "quote"
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ChatOptions":
@@ -81,6 +88,8 @@ class ChatOptions:
             min_support=settings.citation_min_support,
             evidence_budget=settings.evidence_tokens,
             evidence_neighbours=settings.evidence_neighbours,
+            unsupported_sentences=settings.unsupported_sentences,
+            unsupported_answer=settings.unsupported_answer,
         )
 
 
@@ -127,9 +136,12 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
     pipeline.add_component(
         "verifier",
         CitationVerifier(
-            document_embedder=stack.document_embedder, min_support=options.min_support
+            document_embedder=stack.document_embedder,
+            min_support=options.min_support,
+            unsupported_sentences=options.unsupported_sentences,
         ),
     )
+    pipeline.add_component("policy", AnswerPolicy(fallback=options.unsupported_answer))
     pipeline.add_component("refusal", RefusalAnswer())
     pipeline.add_component("answer", BranchJoiner(Answer))
     pipeline.connect("rewriter.query", "retriever.query")
@@ -143,6 +155,10 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
     pipeline.connect("prompt_builder.prompt", "generator.messages")
     pipeline.connect("prompt_builder.sources", "verifier.sources")
     pipeline.connect("generator.replies", "verifier.replies")
-    pipeline.connect("verifier.answer", "answer.value")
+    pipeline.connect("verifier.answer", "policy.answer")
+    pipeline.connect("rewriter.query", "policy.question")
+    pipeline.connect("prompt_builder.sources", "policy.sources")
+    pipeline.connect("selector.evidence", "policy.evidence")
+    pipeline.connect("policy.answer", "answer.value")
     pipeline.connect("refusal.answer", "answer.value")
     return pipeline

@@ -227,3 +227,41 @@ def test_a_marker_after_et_al_stays_in_its_sentence(sources: list[RetrievedChunk
 
     assert verified.text == "Chan et al. say agents plan with a planner module [1]."
     assert [c.number for c in verified.citations] == [1]
+
+
+def test_markers_used_as_words_leave_a_fragment_that_is_dropped(
+    sources: list[RetrievedChunk],
+) -> None:
+    verified = verify(
+        "The executor calls external tools [1]. The measures are [1], [2], and.", sources
+    )
+    assert verified.text == "The executor calls external tools [1]."
+    assert {d.reason for d in verified.dropped} == {"fragment"}
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("keep", "The executor calls external tools [1]. Agents fly to the moon on Tuesdays."),
+        (
+            "mark",
+            "The executor calls external tools [1]. Agents fly to the moon on Tuesdays "
+            "[unverified].",
+        ),
+        ("drop", "The executor calls external tools [1]."),
+    ],
+)
+def test_unsupported_sentences_in_a_supported_answer(
+    sources: list[RetrievedChunk], mode: str, expected: str
+) -> None:
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    verified = verify_citations(
+        "The executor calls external tools [1]. Agents fly to the moon on Tuesdays.",
+        sources,
+        scorer=scorer,
+        min_support=MIN_SUPPORT,
+        unsupported_mode=mode,
+    )
+    assert verified.text == expected
+    assert verified.unsupported_sentences == ["Agents fly to the moon on Tuesdays."]
+    assert verified.groundedness == (1.0 if mode == "drop" else 0.5)

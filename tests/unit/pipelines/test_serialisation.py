@@ -88,6 +88,7 @@ def test_the_dumped_graphs_name_every_step(tmp_path: Path) -> None:
         "prompt_builder",
         "generator",
         "verifier",
+        "policy",
         "refusal",
         "answer",
     ]

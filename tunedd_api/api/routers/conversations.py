@@ -234,6 +234,7 @@ def _answer_out(conversation_id: uuid.UUID, turn: ChatTurn) -> AnswerOut:
         sources=[_source_out(i, s) for i, s in enumerate(turn.sources, 1)],
         answered_from_documents=turn.answered_from_documents,
         groundedness=message.groundedness,
+        answer_kind=turn.answer.kind,
         unsupported_sentences=list(turn.answer.unsupported_sentences),
         dropped_citations=[DroppedCitationOut(**asdict(d)) for d in turn.answer.dropped_citations],
         retrieval_query=turn.query.text,

@@ -97,6 +97,7 @@ def _final_fields(turn: ChatTurn) -> dict[str, Any]:
         "citations": [as_dict(CitationOut(**asdict(c))) for c in turn.message.citations],
         "answer": turn.message.content,
         "answered_from_documents": turn.answered_from_documents,
+        "answer_kind": turn.answer.kind,
     }
 
 
@@ -121,6 +122,7 @@ def _completion(
         ),
         citations=[CitationOut(**asdict(c)) for c in turn.message.citations],
         answered_from_documents=turn.answered_from_documents,
+        answer_kind=turn.answer.kind,
     )
 
 

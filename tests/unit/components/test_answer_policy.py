@@ -1,0 +1,88 @@
+"""Unit tests of the answer policy: an answer with no supported sentence, nothing left, or a
+yes/no contradicting its passage is replaced by a quote of the evidence or the refusal."""
+
+from __future__ import annotations
+
+from haystack import Document
+
+from tunedd_api.components.answer_policy import QUOTE_INTRO, AnswerPolicy, contradicts_polarity
+from tunedd_api.components.evidence_selector import EvidenceSentence
+from tunedd_api.turns import NOT_FOUND_ANSWER, Answer, Citation, RetrievedChunk
+
+SOURCE = RetrievedChunk(
+    document=Document(
+        content="… The planner decomposes each task into subgoals. It then ranks them. …",
+        meta={"document_id": "d1", "file_name": "paper.pdf", "title": "Paper", "pages": [4]},
+    ),
+    similarity=0.7,
+)
+EVIDENCE = [
+    EvidenceSentence("The planner decomposes each task into subgoals.", 1, 0, 1, 1.2, 0.8, 0.8),
+    EvidenceSentence("It then ranks them.", 1, 0, 2, 0.4, 0.3, 0.0),
+    EvidenceSentence("Copyright 2024 planner.", 1, 0, 0, -1.0, 0.5, 0.5),
+]
+QUESTION = "How does the planner handle a task?"
+
+
+def _citation(snippet: str) -> Citation:
+    return Citation(1, "d1", "paper.pdf", "Paper", [4], snippet, 0.7, 0.9)
+
+
+def _answer(text: str, groundedness: float | None, snippet: str = "planner") -> Answer:
+    citations = (_citation(snippet),) if groundedness else ()
+    return Answer(
+        text=text, citations=citations, answered_from_documents=True, groundedness=groundedness
+    )
+
+
+def run(answer: Answer, fallback: str = "quote", question: str = QUESTION) -> Answer:
+    policy = AnswerPolicy(fallback=fallback)
+    return policy.run(answer=answer, question=question, sources=[SOURCE], evidence=EVIDENCE)[
+        "answer"
+    ]
+
+
+def test_a_supported_answer_passes_unchanged() -> None:
+    answer = _answer("The planner splits tasks into subgoals [1].", 1.0)
+    assert run(answer) is answer
+
+
+def test_an_unsupported_answer_becomes_a_verbatim_quote_with_its_citation() -> None:
+    shown = run(_answer("The planner reaches 97.3% accuracy on WebArena.", 0.0))
+    assert shown.kind == "quote" and shown.answered_from_documents
+    assert shown.text == f"{QUOTE_INTRO} “The planner decomposes each task into subgoals.” [1]"
+    assert [c.number for c in shown.citations] == [1] and shown.citations[0].pages == [4]
+    assert shown.groundedness == 1.0
+    assert "Copyright" not in shown.text  # boilerplate is never quoted
+
+
+def test_refuse_mode_gives_the_refusal() -> None:
+    shown = run(_answer("Invented.", 0.0), fallback="refuse")
+    assert shown.text == NOT_FOUND_ANSWER and shown.kind == "not_found"
+    assert not shown.answered_from_documents
+
+
+def test_an_answer_with_no_claim_left_is_replaced() -> None:
+    assert run(_answer("Yes.", None)).kind == "quote"
+
+
+def test_no_evidence_sharing_a_question_word_gives_the_refusal() -> None:
+    shown = run(_answer("Invented.", 0.0), question="Which GPU was used?")
+    assert shown.kind == "not_found"
+
+
+def test_refusals_pass_through() -> None:
+    refusal = Answer.not_found()
+    assert run(refusal) is refusal
+
+
+def test_yes_no_polarity_is_checked_against_the_cited_passage() -> None:
+    question = "Does the planner rank the subgoals?"
+    agrees = _answer("Yes, it ranks them [1].", 1.0, snippet="It then ranks them.")
+    flips = _answer("No, it does not rank them [1].", 1.0, snippet="It then ranks them.")
+    negated = _answer("No, it does not [1].", 1.0, snippet="It does not rank them.")
+    assert not contradicts_polarity(question, agrees)
+    assert contradicts_polarity(question, flips)
+    assert not contradicts_polarity(question, negated)
+    assert not contradicts_polarity("How are subgoals ranked?", flips)  # not a yes/no question
+    assert run(flips, question=question).kind == "quote"

@@ -1,0 +1,157 @@
+"""What a verified answer may be shown as: never an unsupported answer presented as grounded.
+
+The citation check scores every sentence of the model's reply against the sources. A reply
+with no supported sentence (invented numbers, a wrong paper), one reduced to nothing by the
+check (markers used as words), or a yes/no answer whose polarity contradicts the sentence it
+cites is not returned as the model wrote it. Instead the turn answers with:
+
+* ``quote`` (default): the best evidence sentences, verbatim with their citations, introduced
+  as a quote, so the user reads what the documents say rather than what the model made of it;
+  when no evidence sentence shares a content word with the question, the refusal;
+* ``refuse``: the refusal.
+
+Own component: nothing stock judges a generated answer against its sources.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Literal
+
+from haystack import component
+
+from tunedd_api.components.evidence_selector import EvidenceSentence
+from tunedd_api.components.grounding import content_words
+from tunedd_api.turns import Answer, Citation, RetrievedChunk
+
+logger = logging.getLogger(__name__)
+
+Fallback = Literal["quote", "refuse"]
+QUOTE_INTRO = "The documents do not state this in a form I could verify; they say:"
+_YES_NO_QUESTION = re.compile(
+    r"^\s*(is|are|was|were|does|do|did|can|could|should|has|have|had|will|would|may|might)\b",
+    re.IGNORECASE,
+)
+_POLAR_ANSWER = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(not|no|never|cannot|can't|neither|nor|without|lacks?|lacking|fails?|unable|none)\b"
+    r"|n't\b",
+    re.IGNORECASE,
+)
+_QUOTED_SENTENCES = 2
+
+
+def contradicts_polarity(question: str, answer: Answer) -> bool:
+    """A "yes"/"no" answer whose first cited passage says the opposite (negation or not)."""
+    if not _YES_NO_QUESTION.search(question) or not answer.citations:
+        return False
+    said = _POLAR_ANSWER.search(answer.text)
+    if said is None:
+        return False
+    answer_negative = said.group(1).lower() == "no"
+    source_negative = _NEGATION.search(answer.citations[0].snippet) is not None
+    return answer_negative != source_negative
+
+
+@component
+class AnswerPolicy:
+    """Replaces an answer the sources do not back by a quote of the evidence or the refusal.
+
+    :param fallback: ``quote`` the best evidence sentences, or ``refuse``.
+    """
+
+    def __init__(self, *, fallback: Fallback = "quote") -> None:
+        self.fallback = fallback
+
+    @component.output_types(answer=Answer)
+    def run(
+        self,
+        answer: Answer,
+        question: str,
+        sources: list[RetrievedChunk],
+        evidence: list[EvidenceSentence] | None = None,
+    ) -> dict[str, Any]:
+        """The answer as it may be shown.
+
+        :param answer: The verified answer.
+        :param question: The (standalone) question.
+        :param sources: The sources the prompt numbered, in order.
+        :param evidence: Candidate sentences, best first, with their source numbers.
+        :returns: ``answer``: unchanged, the quote or the refusal.
+        """
+        reason = self._reason(answer, question)
+        if reason is None:
+            return {"answer": answer}
+        logger.info("Answer not shown as written (%s) for %r", reason, question)
+        quote = self._quote(question, sources, evidence or []) if self.fallback == "quote" else None
+        return {"answer": quote or Answer.not_found()}
+
+    @component.output_types(answer=Answer)
+    async def run_async(
+        self,
+        answer: Answer,
+        question: str,
+        sources: list[RetrievedChunk],
+        evidence: list[EvidenceSentence] | None = None,
+    ) -> dict[str, Any]:
+        """Like ``run``, on the event loop (no model or I/O call).
+
+        :param answer: The verified answer.
+        :param question: The (standalone) question.
+        :param sources: The sources the prompt numbered, in order.
+        :param evidence: Candidate sentences, best first, with their source numbers.
+        :returns: As ``run``.
+        """
+        return self.run(answer=answer, question=question, sources=sources, evidence=evidence)
+
+    @staticmethod
+    def _reason(answer: Answer, question: str) -> str | None:
+        if not answer.answered_from_documents:
+            return None
+        if answer.groundedness is None:
+            return "no claim left"
+        if answer.groundedness == 0.0 or not answer.citations:
+            return "no supported sentence"
+        if contradicts_polarity(question, answer):
+            return "yes/no contradicts the cited passage"
+        return None
+
+    def _quote(
+        self, question: str, sources: list[RetrievedChunk], evidence: list[EvidenceSentence]
+    ) -> Answer | None:
+        asked = content_words(question)
+        picked = [
+            e
+            for e in evidence
+            if 0 < e.source <= len(sources) and e.score >= 0 and asked & content_words(e.text)
+        ][:_QUOTED_SENTENCES]
+        if not picked:
+            return None
+        picked.sort(key=lambda e: (e.source, e.position))
+        quoted = " ".join(f"“{e.text.strip()}” [{e.source}]" for e in picked)
+        citations = tuple(
+            _citation(number, sources[number - 1], [e.text for e in picked if e.source == number])
+            for number in sorted({e.source for e in picked})
+        )
+        return Answer(
+            text=f"{QUOTE_INTRO} {quoted}",
+            citations=citations,
+            answered_from_documents=True,
+            groundedness=1.0,
+            kind="quote",
+        )
+
+
+def _citation(number: int, source: RetrievedChunk, sentences: list[str]) -> Citation:
+    meta = source.document.meta
+    return Citation(
+        number=number,
+        document_id=meta["document_id"],
+        file_name=meta["file_name"],
+        title=meta.get("title", meta["file_name"]),
+        pages=source.pages,
+        snippet=" ".join(sentences)[:300],
+        score=round(source.similarity, 4),
+        support=1.0,
+    )
