@@ -66,6 +66,9 @@ class RetrievedChunk:
 
     document: Document
     similarity: float
+    #: The keyword search ranked it near the top and it contains a name the query uses
+    #: (an author, an acronym): relevant even when the embedding does not see it.
+    names_matched: tuple[str, ...] = ()
 
     @property
     def pages(self) -> list[int]:

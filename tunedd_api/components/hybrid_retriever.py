@@ -14,6 +14,7 @@ the store are called through their own guards so each retries and trips its brea
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -26,6 +27,16 @@ from tunedd_api.documents import document_filter
 from tunedd_api.observability.metrics import EMBEDDING_SECONDS, RETRIEVAL_SECONDS
 from tunedd_api.resilience import Guards
 from tunedd_api.turns import RetrievedChunk
+
+#: Keyword hits (best first) in which a name of the query makes a chunk relevant.
+NAMED_HITS = 3
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
+#: Capitalised words that are not names (question words, sentence openers, pronouns).
+_NOT_NAMES = frozenset(
+    "what which who whom whose how why when where does do did is are was were can could "
+    "should would will the a an in on of for and or but if i summarize summarise describe "
+    "explain list give tell compare according".split()
+)
 
 
 @component
@@ -100,7 +111,7 @@ class HybridRetriever:
             ``relevant``: those of them above ``min_relevance`` (empty: nothing relevant).
         """
         chunks = self.retrieve(query, document_ids=document_ids, top_k=top_k or self.top_k)
-        relevant = [c for c in chunks if c.similarity >= self.min_relevance]
+        relevant = [c for c in chunks if c.similarity >= self.min_relevance or c.names_matched]
         return {"relevant": relevant, "chunks": chunks}
 
     def retrieve(
@@ -113,6 +124,7 @@ class HybridRetriever:
         hybrid = self.keyword_retriever is not None
         candidates = max(2 * top_k, 10) if hybrid else top_k
         guards = self._guards
+        named: dict[str, tuple[str, ...]] = {}
         with RETRIEVAL_SECONDS.time():
             with EMBEDDING_SECONDS.labels(kind="query").time():
                 embedding = guards.embedder.call(
@@ -129,6 +141,7 @@ class HybridRetriever:
                         query=query, filters=filters, top_k=candidates
                     )["documents"]
                 )
+                named = names_in_top_hits(query, keyword)
                 documents = self._fuse(documents, keyword, top_k)
             else:
                 documents = sorted(documents, key=lambda d: d.score or 0.0, reverse=True)
@@ -138,6 +151,7 @@ class HybridRetriever:
             RetrievedChunk(
                 document=replace(doc, embedding=None),
                 similarity=self._similarity(doc, embedding),
+                names_matched=named.get(doc.id, ()),
             )
             for doc in documents[:top_k]
         ]
@@ -158,3 +172,28 @@ class HybridRetriever:
         query = np.asarray(query_embedding, dtype=np.float32)
         denominator = float(np.linalg.norm(vector) * np.linalg.norm(query)) or 1.0
         return round(float(vector @ query) / denominator, 6)
+
+
+def query_names(query: str) -> set[str]:
+    """Capitalised words and acronyms of the query that are not its first word or a question
+    word: "Shanshan Han", "Asadi", "PWLA"."""
+    words = _WORD.findall(query)
+    return {w for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES}
+
+
+def names_in_top_hits(query: str, keyword_hits: list[Document]) -> dict[str, tuple[str, ...]]:
+    """Ids of the best keyword hits that contain (case-sensitive, whole word) a query name.
+
+    The relevance gate compares cosine similarity with a threshold; an embedding barely
+    reacts to an author's name or a paper's acronym, so "What do Asadi and Mustapha propose?"
+    was refused although BM25 ranked their paper first.
+    """
+    names = query_names(query)
+    if not names:
+        return {}
+    found = {}
+    for document in keyword_hits[:NAMED_HITS]:
+        present = set(_WORD.findall(document.content or "")) & names
+        if present:
+            found[document.id] = tuple(sorted(present))
+    return found

@@ -7,7 +7,7 @@ import pytest
 from fakes import FakeStack, bag_of_words
 from haystack import Document
 
-from tunedd_api.components.hybrid_retriever import HybridRetriever
+from tunedd_api.components.hybrid_retriever import HybridRetriever, query_names
 
 TEXTS = {
     "a": "volcanoes erupt basalt lava from magma chambers",
@@ -93,3 +93,34 @@ def test_certainty_scores_are_mapped_to_cosine(backend: FakeStack) -> None:
     found = retriever.retrieve("x", document_ids=None, top_k=1)
     expected = float(np.dot(bag_of_words("volcanoes erupt basalt lava"), bag_of_words(TEXTS["a"])))
     assert found[0].similarity == pytest.approx(2 * expected - 1)
+
+
+def test_a_name_the_embedding_misses_makes_its_keyword_hit_relevant(backend: FakeStack) -> None:
+    backend.document_store.write_documents(
+        [
+            Document(
+                id="d",
+                content="Survey by Roya Asadi and Norwati Mustapha on agent frameworks",
+                meta={"document_id": "d", "file_name": "d.pdf", "pages": [1]},
+                embedding=bag_of_words("survey agent frameworks"),
+            )
+        ]
+    )
+    retriever = Retriever(backend, hybrid=True, min_relevance=0.3)  # query embeds as volcanoes
+    relevant = retriever.run(query="What do Asadi and Mustapha propose?")["relevant"]
+    named = [c for c in relevant if c.document.id == "d"]
+    assert named and named[0].similarity < 0.3
+    assert named[0].names_matched == ("Asadi", "Mustapha")
+    # the same words in lower case are not names
+    lower = retriever.run(query="what do asadi and mustapha propose?")["relevant"]
+    assert "d" not in {c.document.id for c in lower}
+
+
+def test_query_names_skip_question_words_and_the_first_word() -> None:
+    assert query_names("Which model did Shanshan Han use in CA-MAS? What about PWLA?") == {
+        "Shanshan",
+        "Han",
+        "CA-MAS",
+        "PWLA",
+    }
+    assert query_names("Asadi proposed what?") == set()
