@@ -87,6 +87,20 @@ class Settings(BaseSettings):
         description="Embedded: llama.cpp CPU weight repacking (a second copy of the weights in "
         "RAM, ~800 MB for Qwen2.5-1.5B; no speed gain measured on 2 cores).",
     )
+    local_flash_attention: bool = Field(
+        True, description="Embedded: llama.cpp flash attention (faster prompt reading)."
+    )
+    local_prompt_lookup_tokens: int = Field(
+        0,
+        ge=0,
+        le=32,
+        description="Embedded: draft tokens of llama.cpp prompt-lookup decoding (0: off).",
+    )
+    citation_grammar: bool = Field(
+        False,
+        description="Embedded: constrain answers with a llama.cpp grammar to sentences that "
+        "each end in [n] markers (or the refusal).",
+    )
     local_threads: int | None = Field(
         None, ge=1, description="Embedded: llama.cpp threads (default: all cores)."
     )
@@ -113,6 +127,14 @@ class Settings(BaseSettings):
         le=1.0,
         description="Cosine similarity under which a chunk is not relevant; with none above it "
         "the answer is 'not found' without calling the LLM.",
+    )
+    system_prompt: Literal["system.txt", "system_example.txt", "system_extractive.txt"] = Field(
+        "system.txt",
+        description="The answer prompt's system message (files in tunedd_api/prompts/): the "
+        "rules, the rules with a worked citation example, or copy-the-source wording.",
+    )
+    question_position: Literal["after", "both"] = Field(
+        "after", description="The question after the sources, or both before and after them."
     )
     evidence_tokens: int = Field(
         600,

@@ -154,7 +154,9 @@ class GuardedChatGenerator:
         :param streaming_callback: Called with each streamed chunk (from a worker thread).
         :returns: ``replies``: one assistant message with ``finish_reason`` and ``seconds`` meta.
         """
-        return self._replies(self.generate(messages, on_token=_text_callback(streaming_callback)))
+        return self._replies(
+            self.generate(messages, on_token=_text_callback(streaming_callback), is_answer=True)
+        )
 
     @component.output_types(replies=list[ChatMessage])
     async def run_async(
@@ -175,6 +177,7 @@ class GuardedChatGenerator:
                 messages,
                 on_token=_text_callback(streaming_callback),
                 cancel=cancel,
+                is_answer=True,
             )
         except asyncio.CancelledError:
             cancel.set()  # the client went away: stop generating between tokens
@@ -200,6 +203,7 @@ class GuardedChatGenerator:
         timeout_s: float | None = None,
         max_tokens: int | None = None,
         json_schema: dict[str, Any] | None = None,
+        is_answer: bool = False,
     ) -> Generation:
         """Run one chat completion (blocking); raise on a full queue, timeout or backend error.
 
@@ -215,6 +219,7 @@ class GuardedChatGenerator:
             max_tokens=max_tokens or self.max_answer_tokens,
             json_schema=json_schema,
             clock=self.clock,
+            is_answer=is_answer,
         )
         self._enter_queue()
         try:
@@ -349,6 +354,8 @@ class GenerationCall:
     max_tokens: int
     json_schema: dict[str, Any] | None
     clock: Callable[[], float] = time.monotonic
+    #: The chat graph's answer call (not a helper call such as a rewrite or a summary).
+    is_answer: bool = False
 
     @property
     def should_stop(self) -> bool:

@@ -37,6 +37,11 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
     :param timeout_s: Default deadline per call.
     :param max_queue: Calls waiting for or holding the model before new ones are refused.
     :param temperature: Sampling temperature.
+    :param flash_attention: llama.cpp flash attention.
+    :param prompt_lookup_tokens: Draft tokens of prompt-lookup decoding (copies n-grams from
+        the prompt and verifies them in one batch); 0 turns it off.
+    :param citation_grammar: Constrain answers with a llama.cpp grammar to sentences that each
+        end in ``[n]`` markers (or the refusal).
     """
 
     def __init__(
@@ -51,6 +56,9 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
         timeout_s: float = 180.0,
         max_queue: int = 8,
         temperature: float = 0.1,
+        flash_attention: bool = True,
+        prompt_lookup_tokens: int = 0,
+        citation_grammar: bool = False,
     ) -> None:
         GuardedChatGenerator.__init__(  # the @component decorator rebuilds the class: no super()
             self,
@@ -66,6 +74,9 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
         self.models_dir = models_dir
         self.threads = threads
         self.weight_repack = weight_repack
+        self.flash_attention = flash_attention
+        self.prompt_lookup_tokens = prompt_lookup_tokens
+        self.citation_grammar = citation_grammar
         self.model_path: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,6 +87,9 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
             models_dir=self.models_dir,
             threads=self.threads,
             weight_repack=self.weight_repack,
+            flash_attention=self.flash_attention,
+            prompt_lookup_tokens=self.prompt_lookup_tokens,
+            citation_grammar=self.citation_grammar,
             **self._limits(),
         )
 
@@ -92,7 +106,15 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
         """
         if self.generator is not None:
             return
-        key = (self.model, self.models_dir, self.context_window, self.threads, self.weight_repack)
+        key = (
+            self.model,
+            self.models_dir,
+            self.context_window,
+            self.threads,
+            self.weight_repack,
+            self.flash_attention,
+            self.prompt_lookup_tokens,
+        )
         with _LOADED_LOCK:
             if key not in _LOADED:
                 _LOADED[key] = self._load()
@@ -117,11 +139,20 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
 
         model_path = resolve_local_model(self.model, Path(self.models_dir))
         threads = self.threads or os.cpu_count() or 1
+        model_kwargs: dict[str, Any] = {
+            "n_threads": threads,
+            "verbose": False,
+            "seed": 42,
+            "flash_attn": self.flash_attention,
+        }
+        if self.prompt_lookup_tokens > 0:
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+            model_kwargs["draft_model"] = LlamaPromptLookupDecoding(
+                num_pred_tokens=self.prompt_lookup_tokens
+            )
         generator = LlamaCppChatGenerator(
-            model=str(model_path),
-            n_ctx=self.context_window,
-            n_batch=512,
-            model_kwargs={"n_threads": threads, "verbose": False, "seed": 42},
+            model=str(model_path), n_ctx=self.context_window, n_batch=512, model_kwargs=model_kwargs
         )
         started = time.monotonic()
         with _weight_repacking(self.weight_repack):
@@ -149,13 +180,20 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
             return scores
 
         kwargs: dict[str, Any] = {"max_tokens": call.max_tokens, "temperature": self.temperature}
-        if call.json_schema is not None:
+        if self._grammar_for(call):
+            from llama_cpp import LlamaGrammar
+
+            kwargs["grammar"] = LlamaGrammar.from_string(CITED_SENTENCES_GBNF, verbose=False)
+        elif call.json_schema is not None:
             # Forcing end-of-sequence against a grammar aborts the process in llama.cpp
             # ("empty grammar stack"), so grammar calls stop by raising instead.
             kwargs["response_format"] = {"type": "json_object", "schema": call.json_schema}
-        else:
+        if "grammar" not in kwargs and call.json_schema is None:
             kwargs["logits_processor"] = LogitsProcessorList([stop_when_cancelled])
         return kwargs
+
+    def _grammar_for(self, call: GenerationCall) -> bool:
+        return self.citation_grammar and call.is_answer and call.json_schema is None
 
     def reset_stats(self) -> None:
         """Zero llama.cpp's performance counters before a call."""
@@ -177,7 +215,20 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
 
     def raises_to_stop(self, call: GenerationCall) -> bool:
         """Grammar-constrained calls stream internally and stop by raising in the callback."""
-        return call.json_schema is not None
+        return call.json_schema is not None or self._grammar_for(call)
+
+
+#: Answers as sentences that each end in citation markers, or the refusal. A full stop inside
+#: a sentence is allowed before a lower-case word or a digit ("et al. assess", "3.5").
+CITED_SENTENCES_GBNF = r"""
+root ::= refusal | sentence (gap sentence){0,9}
+refusal ::= "The selected documents do not contain this information."
+gap ::= " " | "\n" | "\n- "
+sentence ::= [A-Z0-9("'*-] body " " cite+ end
+body ::= ([^\[\]\n.!?] | "." [a-z0-9,;:)] | ". " [a-z0-9(])*
+cite ::= "[" [1-9] "]"
+end ::= "." | "!" | "?"
+"""
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from haystack import component
 from haystack.components.builders import ChatPromptBuilder
@@ -20,6 +20,8 @@ from tunedd_api.prompts import load_prompt, load_template
 from tunedd_api.turns import History, RetrievedChunk, estimate_tokens
 
 SYSTEM_PROMPT = load_prompt("system.txt")
+#: System prompt variants compared in docs/EVALUATION.md (file names in tunedd_api/prompts/).
+SYSTEM_PROMPTS = ("system.txt", "system_example.txt", "system_extractive.txt")
 QUESTION_TEMPLATE = load_template("question.jinja2")
 #: Chat-template control tokens (ChatML, Llama, Phi, Mistral). Text from a PDF or a user that
 #: contains them could otherwise close the user turn and open a fake system turn, because
@@ -42,6 +44,8 @@ class BudgetedPromptBuilder:
     :param max_answer_tokens: Tokens kept free for the answer.
     :param history_max_turns: Most earlier exchanges included.
     :param history_budget: Most tokens the earlier exchanges may take.
+    :param system_prompt: The system prompt's file (one of ``SYSTEM_PROMPTS``).
+    :param question_position: The question ``after`` the sources, or ``both`` before and after.
     """
 
     def __init__(
@@ -51,11 +55,18 @@ class BudgetedPromptBuilder:
         max_answer_tokens: int = 384,
         history_max_turns: int = 3,
         history_budget: int = 1024,
+        system_prompt: str = "system.txt",
+        question_position: Literal["after", "both"] = "after",
     ) -> None:
+        if system_prompt not in SYSTEM_PROMPTS:
+            raise ValueError(f"unknown system prompt {system_prompt!r}; one of {SYSTEM_PROMPTS}")
         self.context_window = context_window
         self.max_answer_tokens = max_answer_tokens
         self.history_max_turns = history_max_turns
         self.history_budget = history_budget
+        self.system_prompt = system_prompt
+        self.question_position = question_position
+        self._system = load_prompt(system_prompt)
         self._question = ChatPromptBuilder(
             template=[ChatMessage.from_user(QUESTION_TEMPLATE)], required_variables="*"
         )
@@ -81,7 +92,7 @@ class BudgetedPromptBuilder:
         available = (
             self.context_window
             - self.max_answer_tokens
-            - estimate_tokens(SYSTEM_PROMPT)
+            - estimate_tokens(self._system)
             - _SAFETY_TOKENS
         )
         sources = list(sources)
@@ -104,7 +115,7 @@ class BudgetedPromptBuilder:
             )
         ]
         return {
-            "prompt": [ChatMessage.from_system(SYSTEM_PROMPT), *turns, question_message],
+            "prompt": [ChatMessage.from_system(self._system), *turns, question_message],
             "sources": sources,
             "history_turns_used": len(kept),
             "history_truncated": truncated,
@@ -138,5 +149,9 @@ class BudgetedPromptBuilder:
             )
             for s in sources
         ]
-        rendered = self._question.run(question=strip_control_tokens(question), sources=safe_sources)
+        rendered = self._question.run(
+            question=strip_control_tokens(question),
+            sources=safe_sources,
+            question_first=self.question_position == "both",
+        )
         return rendered["prompt"][0]

@@ -20,7 +20,7 @@ refusal branch without calling the LLM.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from haystack import Pipeline
 from haystack.components.joiners import BranchJoiner
@@ -73,6 +73,8 @@ class ChatOptions:
     evidence_neighbours: int = 1
     unsupported_sentences: UnsupportedMode = "mark"
     unsupported_answer: Fallback = "quote"
+    system_prompt: str = "system.txt"
+    question_position: Literal["after", "both"] = "after"
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ChatOptions":
@@ -90,6 +92,8 @@ class ChatOptions:
             evidence_neighbours=settings.evidence_neighbours,
             unsupported_sentences=settings.unsupported_sentences,
             unsupported_answer=settings.unsupported_answer,
+            system_prompt=settings.system_prompt,
+            question_position=settings.question_position,
         )
 
 
@@ -130,6 +134,8 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
             max_answer_tokens=generator.max_answer_tokens,
             history_max_turns=options.history_max_turns,
             history_budget=options.history_budget,
+            system_prompt=options.system_prompt,
+            question_position=options.question_position,
         ),
     )
     pipeline.add_component("generator", generator)

@@ -276,3 +276,27 @@ def test_llama_json_calls_use_a_grammar_and_no_eos_forcing(tmp_path) -> None:
     assert model.raises_to_stop(call)
     plain = replace(call, json_schema=None)
     assert "logits_processor" in model.generation_kwargs(plain) and not model.raises_to_stop(plain)
+
+
+def test_llama_citation_grammar_constrains_answer_calls_only() -> None:
+    class Loaded:
+        def token_eos(self) -> int:
+            return 2
+
+    model = LlamaCppGuardedGenerator(
+        model="m", context_window=4096, max_answer_tokens=64, timeout_s=5, citation_grammar=True
+    )
+    model.generator = type("G", (), {"_model": Loaded()})()
+    answer = GenerationCall(
+        deadline=time.monotonic() + 5,
+        timeout_s=5,
+        cancel=threading.Event(),
+        max_tokens=64,
+        json_schema=None,
+        is_answer=True,
+    )
+    kwargs = model.generation_kwargs(answer)
+    assert "grammar" in kwargs and "logits_processor" not in kwargs
+    assert model.raises_to_stop(answer)
+    helper = replace(answer, is_answer=False)  # a rewrite or summary call stays free text
+    assert "grammar" not in model.generation_kwargs(helper) and not model.raises_to_stop(helper)

@@ -208,3 +208,21 @@ def test_history_messages_are_chat_messages(sources: list[RetrievedChunk]) -> No
     built = _builder().build(question=QUESTION, sources=sources, history=_history(1))
     assert all(isinstance(m, ChatMessage) for m in built.messages)
     assert [m.role.value for m in built.messages] == ["system", "user", "assistant", "user"]
+
+
+def test_prompt_variants_change_the_system_message_and_question_placement(
+    sources: list[RetrievedChunk],
+) -> None:
+    builder = BudgetedPromptBuilder(system_prompt="system_example.txt", question_position="both")
+    out = builder.run(question=QUESTION, sources=sources)
+    system, user = out["prompt"][0].text or "", out["prompt"][-1].text or ""
+    assert system != SYSTEM_PROMPT and "Example." in system
+    assert user.count(QUESTION) == 2
+    assert user.index(QUESTION) < user.index("[1]") < user.rindex(QUESTION)
+    plain = BudgetedPromptBuilder().run(question=QUESTION, sources=sources)["prompt"][-1].text
+    assert (plain or "").count(QUESTION) == 1
+
+
+def test_an_unknown_system_prompt_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown system prompt"):
+        BudgetedPromptBuilder(system_prompt="../../etc/passwd")
