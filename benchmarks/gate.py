@@ -76,7 +76,9 @@ def run() -> dict[str, Any]:
             }
         )
     answerable = [r for r in rows if r["answerable"]]
-    lost = [r["id"] for r in answerable if r["evidence_in_top_k"] and not r["evidence_kept_by_gate"]]
+    lost = [
+        r["id"] for r in answerable if r["evidence_in_top_k"] and not r["evidence_kept_by_gate"]
+    ]
     return {
         "min_relevance": settings.min_relevance,
         "sweep": sweep,

@@ -7,7 +7,10 @@ cites is not returned as the model wrote it. Instead the turn answers with:
 
 * ``quote`` (default): the best evidence sentences, verbatim with their citations, introduced
   as a quote, so the user reads what the documents say rather than what the model made of it;
-  when no evidence sentence shares a content word with the question, the refusal;
+  when no evidence sentence shares a content word with the question, the refusal. A quote is
+  not an answer: ``answered_from_documents`` is false and ``kind`` is ``quote``, since nothing
+  checked that the quoted sentences answer the question (for a question the documents do not
+  answer, the model invents and the closest passage is still only near the topic);
 * ``refuse``: the refusal.
 
 Own component: nothing stock judges a generated answer against its sources.
@@ -28,7 +31,10 @@ from tunedd_api.turns import Answer, Citation, RetrievedChunk
 logger = logging.getLogger(__name__)
 
 Fallback = Literal["quote", "refuse"]
-QUOTE_INTRO = "The documents do not state this in a form I could verify; they say:"
+QUOTE_INTRO = (
+    "I could not verify an answer to this in the documents. The passages closest to the "
+    "question say:"
+)
 _YES_NO_QUESTION = re.compile(
     r"^\s*(is|are|was|were|does|do|did|can|could|should|has|have|had|will|would|may|might)\b",
     re.IGNORECASE,
@@ -137,7 +143,7 @@ class AnswerPolicy:
         return Answer(
             text=f"{QUOTE_INTRO} {quoted}",
             citations=citations,
-            answered_from_documents=True,
+            answered_from_documents=False,
             groundedness=1.0,
             kind="quote",
         )

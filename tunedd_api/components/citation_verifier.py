@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from haystack import component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage
 
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
-from tunedd_api.components.grounding import Support, SupportScorer, content_words
+from tunedd_api.components.grounding import (
+    Support,
+    SupportScorer,
+    content_words,
+    missing_specifics,
+)
 from tunedd_api.components.sentences import sentences_with_gaps
 from tunedd_api.components.embedders import embed_texts
 from tunedd_api.resilience import Guards
@@ -39,6 +44,12 @@ _SNIPPET_CHARS = 300
 _DANGLING = re.compile(
     r"[,;:]\s*[,;:.!?]|\b(are|is|was|were|include|includes|including|and|or|of|as|by|in|to"
     r"|the|a|an|namely|such as|following|between)\s*[.!?:]?$",
+    re.IGNORECASE,
+)
+#: "According to [1], ..." and "As shown in [2], ..." once the marker is gone.
+_EMPTY_OPENER = re.compile(
+    r"^(according to|as (stated|shown|described|mentioned|noted|discussed|seen) in|in|from|see)"
+    r"\s*,\s*",
     re.IGNORECASE,
 )
 UNVERIFIED = "[unverified]"
@@ -87,6 +98,7 @@ def verify_citations(
     min_support: float,
     refusal: re.Pattern | None = None,
     unsupported_mode: UnsupportedMode = "keep",
+    question: str = "",
 ) -> VerifiedAnswer:
     """Check every ``[n]`` in ``answer`` against ``sources`` (numbered from 1).
 
@@ -96,7 +108,11 @@ def verify_citations(
     """
     sentences, dropped = _parse(answer, len(sources))
     claims = [s for s in sentences if s.is_claim]
+    known = [question] + [source.document.content or "" for source in sources]
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
+        if missing_specifics(sentence.text, known):
+            # a number or name found in no source (nor the question) was made up
+            support = [replace(item, score=0.0) for item in support]
         sentence.support = support
 
     cited: dict[int, list[tuple[str, Support, bool]]] = {}
@@ -151,14 +167,14 @@ def _parse(answer: str, source_count: int) -> tuple[list[_Sentence], list[Droppe
         numbers = [
             int(n) for group in _MARKER_GROUP.findall(raw) for n in re.findall(r"\d+", group)
         ]
-        text = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER_GROUP.sub("", raw)).strip()
+        text = _repair(re.sub(r"\s+([.,;:!?])", r"\1", _MARKER_GROUP.sub("", raw)).strip())
         valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= source_count]
         dropped += [
             DroppedCitation(n, "no_such_source", text)
             for n in numbers
             if not 1 <= n <= source_count
         ]
-        if text and numbers and is_fragment(text):
+        if text and is_fragment(text, had_markers=bool(numbers)):
             # "The measures assessed are [1], [2], and [3]." without its markers
             dropped += [DroppedCitation(n, "fragment", text) for n in valid]
             continue
@@ -167,9 +183,21 @@ def _parse(answer: str, source_count: int) -> tuple[list[_Sentence], list[Droppe
     return sentences, dropped
 
 
-def is_fragment(text: str) -> bool:
-    """True for what is left of a sentence that used citation markers as its words."""
-    return bool(_DANGLING.search(text)) or len(content_words(text)) < _MIN_CLAIM_WORDS - 1
+def _repair(text: str) -> str:
+    """Drop an opener left empty by a removed marker: "According to [1], X" → "X"."""
+    repaired = _EMPTY_OPENER.sub("", text)
+    if repaired == text or not repaired:
+        return text
+    return repaired[0].upper() + repaired[1:]
+
+
+def is_fragment(text: str, *, had_markers: bool = True) -> bool:
+    """True for what is left of a sentence that used citation markers as its words ("This is
+    mentioned in.", "The measures are,, and."); a short sentence counts only if it had markers
+    ("1." opening a list item stays)."""
+    if _DANGLING.search(text):
+        return True
+    return had_markers and len(content_words(text)) < _MIN_CLAIM_WORDS - 1
 
 
 def _render(sentences: list[_Sentence], marked: set[str] | None = None) -> str:
@@ -260,11 +288,14 @@ class CitationVerifier:
         return default_from_dict(cls, nested_from_dict(data, "document_embedder"))
 
     @component.output_types(answer=Answer)
-    def run(self, replies: list[ChatMessage], sources: list[RetrievedChunk]) -> dict[str, Any]:
+    def run(
+        self, replies: list[ChatMessage], sources: list[RetrievedChunk], question: str = ""
+    ) -> dict[str, Any]:
         """The verified answer, or the refusal if the reply is empty or an unsupported refusal.
 
         :param replies: The model's reply (the first one is used).
         :param sources: The sources the prompt numbered, in order.
+        :param question: The question: its names and numbers may be repeated by the answer.
         :returns: ``answer``.
         """
         text = (replies[0].text or "") if replies else ""
@@ -275,6 +306,7 @@ class CitationVerifier:
             min_support=self.min_support,
             refusal=REFUSAL,
             unsupported_mode=self.unsupported_sentences,
+            question=question,
         )
         if not verified.citations and (not verified.text or REFUSAL.search(verified.text)):
             return {"answer": Answer.not_found()}

@@ -110,3 +110,49 @@ def _containment(claim: str, passage_words: set[str]) -> float:
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1.0, norms)
+
+
+#: Numbers of two or more digits (single digits are mostly list numbering), decimals and
+#: percentages; names and acronyms: capitalised words, words with inner capitals or digits.
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\b")
+#: Capitalised words that are not names wherever they stand (sentence openers, pronouns).
+_NOT_SPECIFIC = frozenset(
+    "the a an this that these those it its they their there in on at for to of and or but "
+    "as by from with however according also both each such we our i yes no section sections "
+    "figure fig table appendix equation eq chapter page pages step phase".split()
+)
+
+
+def specifics(text: str) -> set[str]:
+    """The numbers and names a sentence asserts, lower-cased (``{"100", "ethereum", "gpt-4"}``).
+
+    A model that does not find the answer tends to invent exactly these: a throughput, a fine,
+    a model name. Word overlap with the passage does not catch it, because the rest of the
+    sentence repeats the question and the passage.
+    """
+    found = {n.replace(",", "") for n in _NUMBER.findall(text) if len(n.replace(",", "")) >= 2}
+    words = _NAME.findall(text)
+    for index, word in enumerate(words):
+        if word.lower() in _NOT_SPECIFIC or (index == 0 and text.lstrip().startswith(word)):
+            continue
+        found.add(word.lower())
+    return found
+
+
+def missing_specifics(claim: str, known_texts: Sequence[str]) -> set[str]:
+    """Numbers and names of ``claim`` that occur in none of ``known_texts`` (the question and
+    the sources): asserted from nowhere."""
+    claimed = specifics(claim)
+    if not claimed:
+        return set()
+    known = " ".join(known_texts).lower()
+    known_numbers = {n.replace(",", "") for n in _NUMBER.findall(known)}
+    missing = set()
+    for item in claimed:
+        if item[0].isdigit():
+            if item not in known_numbers:
+                missing.add(item)
+        elif not re.search(rf"(?<![a-z0-9]){re.escape(item)}(?![a-z0-9])", known):
+            missing.add(item)
+    return missing

@@ -161,6 +161,7 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
     pipeline.connect("prompt_builder.prompt", "generator.messages")
     pipeline.connect("prompt_builder.sources", "verifier.sources")
     pipeline.connect("generator.replies", "verifier.replies")
+    pipeline.connect("rewriter.query", "verifier.question")
     pipeline.connect("verifier.answer", "policy.answer")
     pipeline.connect("rewriter.query", "policy.question")
     pipeline.connect("prompt_builder.sources", "policy.sources")

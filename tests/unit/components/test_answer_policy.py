@@ -49,7 +49,7 @@ def test_a_supported_answer_passes_unchanged() -> None:
 
 def test_an_unsupported_answer_becomes_a_verbatim_quote_with_its_citation() -> None:
     shown = run(_answer("The planner reaches 97.3% accuracy on WebArena.", 0.0))
-    assert shown.kind == "quote" and shown.answered_from_documents
+    assert shown.kind == "quote" and not shown.answered_from_documents  # a pointer, not an answer
     assert shown.text == f"{QUOTE_INTRO} “The planner decomposes each task into subgoals.” [1]"
     assert [c.number for c in shown.citations] == [1] and shown.citations[0].pages == [4]
     assert shown.groundedness == 1.0

@@ -265,3 +265,31 @@ def test_unsupported_sentences_in_a_supported_answer(
     assert verified.text == expected
     assert verified.unsupported_sentences == ["Agents fly to the moon on Tuesdays."]
     assert verified.groundedness == (1.0 if mode == "drop" else 0.5)
+
+
+def test_a_number_or_name_found_in_no_source_makes_the_sentence_unsupported(
+    sources: list[RetrievedChunk],
+) -> None:
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    question = "What success rate does the WebArena benchmark report per task?"
+    invented = verify_citations(
+        "The success rate on the WebArena benchmark is 73 per task with GPT-4 [2].",
+        sources,
+        scorer=scorer,
+        min_support=MIN_SUPPORT,
+        question=question,
+    )
+    assert invented.citations == [] and invented.groundedness == 0.0
+    faithful = verify_citations(
+        "The success rate on the WebArena benchmark is reported per task [2].",
+        sources,
+        scorer=scorer,
+        min_support=MIN_SUPPORT,
+        question=question,
+    )
+    assert [c.number for c in faithful.citations] == [2]
+
+
+def test_an_opener_left_empty_by_a_marker_is_repaired(sources: list[RetrievedChunk]) -> None:
+    verified = verify("According to [1], the executor calls external tools.", sources)
+    assert verified.text == "The executor calls external tools [1]."
