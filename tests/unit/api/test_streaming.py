@@ -54,7 +54,10 @@ def test_stream_sends_retrieval_tokens_then_the_verified_answer(client: TestClie
     assert events[0][1]["sources"][0]["file_name"] == "volcano.pdf"
     assert "".join(data["text"] for name, data in events if name == "token") == ANSWER
     done = events[-1][1]
-    assert done["answer"] == "Volcanoes erupt molten basalt lava [1]. Pancakes need flour."
+    assert (
+        done["answer"]
+        == "Volcanoes erupt molten basalt lava [1]. Pancakes need flour [unverified]."
+    )
     assert done["citations"][0]["pages"] == [1, 2]
     assert done["groundedness"] == 0.5
     assert done["unsupported_sentences"] == ["Pancakes need flour."]
