@@ -83,7 +83,7 @@ def _eval(args: argparse.Namespace) -> int:
     settings = Settings(**overrides)
     report = asyncio.run(run_evaluation(settings, answers=args.answers, limit=args.limit))
     print("| metric | value |\n|---|---|")
-    for section in ("retrieval", "answers"):
+    for section in ("retrieval", "gate", "answers"):
         values = report.get(section, {})
         for key, value in values.get("summary", values).items():
             if key != "rows":
@@ -94,6 +94,10 @@ def _eval(args: argparse.Namespace) -> int:
     recall = report["retrieval"]["page_recall@5"]
     if args.min_page_recall is not None and recall < args.min_page_recall:
         print(f"FAIL: page recall@5 {recall:.3f} < {args.min_page_recall:.3f}", file=sys.stderr)
+        return 1
+    refused = report["gate"]["answerable_refused"]
+    if args.max_gate_refusals is not None and len(refused) > args.max_gate_refusals:
+        print(f"FAIL: the relevance gate refuses answerable {refused}", file=sys.stderr)
         return 1
     return 0
 
@@ -136,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--json", help="write the full report to this file")
     evaluate.add_argument(
         "--min-page-recall", type=float, help="exit 1 if page-level recall@5 is below this"
+    )
+    evaluate.add_argument(
+        "--max-gate-refusals",
+        type=int,
+        help="exit 1 if the relevance gate refuses more answerable questions than this",
     )
     evaluate.set_defaults(run=_eval)
     pipelines = commands.add_parser("pipelines", help="the Haystack graphs of the configured stack")

@@ -7,9 +7,9 @@ question, together with the sentence on each side: the cosine of MiniLM embeddin
 batch with the query) plus the share of the question's words it contains, each word weighted
 by how rare it is among the candidates (the paper's own topic words are in every sentence),
 plus a small bonus for the chunks retrieval ranked first. The best are kept with their
-neighbouring sentences for context until the budget is spent. Boilerplate (copyright, licence, arXiv and DOI
-lines, e-mail addresses, keyword blocks) is never selected. Sentences repeated by the chunks'
-overlap are kept once.
+neighbouring sentences for context until the budget is spent. Boilerplate (copyright,
+licence, arXiv and DOI lines, e-mail addresses, keyword blocks) is never selected. Sentences
+repeated by the chunks' overlap are kept once.
 
 Each chunk that keeps a sentence stays one source, so citations still name its document and
 pages: its text becomes the kept sentences in reading order (``…`` where sentences were
@@ -136,9 +136,7 @@ class EvidenceSelector:
     def _score(self, question: str, sources: list[RetrievedChunk]) -> list[EvidenceSentence]:
         sentences = [split_sentences(s.document.content or "") for s in sources]
         flat = [(i, j, text) for i, chunk in enumerate(sentences) for j, text in enumerate(chunk)]
-        windows = [
-            " ".join(sentences[i][max(0, j - WINDOW) : j + WINDOW + 1]) for i, j, _ in flat
-        ]
+        windows = [" ".join(sentences[i][max(0, j - WINDOW) : j + WINDOW + 1]) for i, j, _ in flat]
         vectors = np.asarray(
             embed_texts(self.document_embedder, self._guards.embedder, [question] + windows),
             dtype=np.float32,

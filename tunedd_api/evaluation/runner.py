@@ -17,6 +17,7 @@ from typing import Any
 from tunedd_api.runtime import build_runtime
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
 from tunedd_api.evaluation.report import TurnClock, answer_row, summarise
+from tunedd_api.evaluation.gate import evaluate_gate
 from tunedd_api.evaluation.retrieval import Hit, evaluate_retrieval
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
@@ -55,7 +56,16 @@ async def run_evaluation(
 
         retrieval = await asyncio.to_thread(evaluate_retrieval, questions, search)
         retrieval["seconds"] = round(time.perf_counter() - started, 2)
-        report: dict[str, Any] = {"questions": len(questions), "retrieval": retrieval}
+
+        def passes(text: str) -> bool:
+            return bool(state.retriever.run(query=text)["relevant"])
+
+        gate = await asyncio.to_thread(evaluate_gate, questions, passes)
+        report: dict[str, Any] = {
+            "questions": len(questions),
+            "retrieval": retrieval,
+            "gate": gate,
+        }
         if answers:
             report["answers"] = await _evaluate_answers(state, questions)
         return report
