@@ -201,6 +201,7 @@ def test_cli_eval_prints_the_answer_summary(
     report = {
         "questions": 2,
         "retrieval": {"questions": 1.0, "page_recall@5": 1.0},
+        "gate": {"answerable_refused": [], "unanswerable_refused": 0, "unanswerable": 1},
         "answers": {"summary": summarise(rows), "rows": rows},
     }
 
@@ -215,3 +216,6 @@ def test_cli_eval_prints_the_answer_summary(
     assert "| answers.correct | 1 |" in out
     assert "| answers.unanswerable_refused_share | 1.0 |" in out
     assert "answers.rows" not in out
+    report["gate"]["answerable_refused"] = ["a"]
+    assert cli.main(["eval", "--answers", "--limit", "2", "--max-gate-refusals", "0"]) == 1
+    assert "refuses answerable ['a']" in capsys.readouterr().err
