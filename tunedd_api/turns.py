@@ -197,6 +197,9 @@ class Answer:
     #: ``generated`` by the model and verified, a ``quote`` of the evidence (the model's
     #: answer was not supported), or ``not_found``.
     kind: AnswerKind = "generated"
+    #: Whether a source supports the answer's first claim, the one that answers the question
+    #: (small models answer first and elaborate after).
+    lead_supported: bool = True
 
     def __deepcopy__(self, memo: dict) -> "Answer":
         return self  # immutable: frozen, tuples of frozen parts

@@ -1,9 +1,11 @@
 """What a verified answer may be shown as: never an unsupported answer presented as grounded.
 
 The citation check scores every sentence of the model's reply against the sources. A reply
-with no supported sentence (invented numbers, a wrong paper), one reduced to nothing by the
-check (markers used as words), or a yes/no answer whose polarity contradicts the sentence it
-cites is not returned as the model wrote it. Instead the turn answers with:
+with no supported sentence (invented numbers, a wrong paper), one whose first claim (the one
+that answers; small models answer first and elaborate after) is unsupported, one with no
+number for a question asking for one ("how many"), one reduced to nothing by the check
+(markers used as words), or a yes/no answer whose polarity contradicts the sentence it cites
+is not returned as the model wrote it. Instead the turn answers with:
 
 * ``quote`` (default): the best evidence sentences, verbatim with their citations, introduced
   as a quote, so the user reads what the documents say rather than what the model made of it;
@@ -46,6 +48,31 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_SENTENCES = 2
+_MARKERS = re.compile(r"\s*\[(\d+|unverified)\]")
+_QUANTITY_QUESTION = re.compile(
+    r"^\W*(how many|how much|how long|how often|what (percentage|number|fraction|proportion"
+    r"|share|amount|accuracy|rate|score|throughput|fine|threshold|cost|size|count))\b"
+    r"|\b(how many|how much)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?"
+    r"|hundreds?|thousands?|millions?|billions?|half|twice|once|none|single|several|all)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether the question asks for a number ("how many", "what percentage", ...)."""
+    return _QUANTITY_QUESTION.search(question) is not None
+
+
+def _states_quantity(answer: Answer) -> bool:
+    """Whether a supported sentence of the answer states a number (digits or a number word)."""
+    text = _MARKERS.sub(" ", answer.text)
+    for sentence in answer.unsupported_sentences:
+        text = text.replace(sentence.rstrip(".!?"), " ")
+    return _QUANTITY.search(text) is not None
 
 
 def contradicts_polarity(question: str, answer: Answer) -> bool:
@@ -119,6 +146,10 @@ class AnswerPolicy:
             return "no claim left"
         if answer.groundedness == 0.0 or not answer.citations:
             return "no supported sentence"
+        if not answer.lead_supported:
+            return "the sentence that answers is unsupported"
+        if asks_quantity(question) and not _states_quantity(answer):
+            return "no number for a question asking for one"
         if contradicts_polarity(question, answer):
             return "yes/no contradicts the cited passage"
         return None

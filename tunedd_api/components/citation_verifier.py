@@ -76,6 +76,7 @@ class VerifiedAnswer:
     dropped: list[DroppedCitation]
     groundedness: float | None  # None when the answer makes no claims
     unsupported_sentences: list[str] = field(default_factory=list)
+    lead_supported: bool = True  # the first claim is supported
 
 
 @dataclass
@@ -143,6 +144,7 @@ def verify_citations(
         claims = [s for s in claims if s not in stray]
         unsupported = [text for text in unsupported if text not in {s.text for s in stray}]
 
+    lead_supported = bool(claims[0].markers) if claims else True
     if cited and unsupported_mode == "drop":
         sentences = [s for s in sentences if not (s.is_claim and not s.markers)]
         claims = [s for s in claims if s.markers]
@@ -156,6 +158,7 @@ def verify_citations(
         dropped=dropped,
         groundedness=groundedness,
         unsupported_sentences=unsupported,
+        lead_supported=lead_supported,
     )
 
 
@@ -317,6 +320,7 @@ class CitationVerifier:
             groundedness=verified.groundedness,
             dropped_citations=tuple(verified.dropped),
             unsupported_sentences=tuple(verified.unsupported_sentences),
+            lead_supported=verified.lead_supported,
         )
         return {"answer": answer}
 

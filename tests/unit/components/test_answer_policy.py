@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from haystack import Document
 
-from tunedd_api.components.answer_policy import QUOTE_INTRO, AnswerPolicy, contradicts_polarity
+from dataclasses import replace
+
+from tunedd_api.components.answer_policy import (
+    QUOTE_INTRO,
+    AnswerPolicy,
+    asks_quantity,
+    contradicts_polarity,
+)
 from tunedd_api.components.evidence_selector import EvidenceSentence
 from tunedd_api.turns import NOT_FOUND_ANSWER, Answer, Citation, RetrievedChunk
 
@@ -86,3 +93,30 @@ def test_yes_no_polarity_is_checked_against_the_cited_passage() -> None:
     assert not contradicts_polarity(question, negated)
     assert not contradicts_polarity("How are subgoals ranked?", flips)  # not a yes/no question
     assert run(flips, question=question).kind == "quote"
+
+
+def test_an_unsupported_first_claim_is_not_shown_as_the_answer() -> None:
+    answer = Answer(
+        text="The planner scores 97 points [unverified]. It ranks subgoals [1].",
+        citations=(_citation("ranks"),),
+        answered_from_documents=True,
+        groundedness=0.5,
+        unsupported_sentences=("The planner scores 97 points.",),
+        lead_supported=False,
+    )
+    assert run(answer).kind == "quote"
+    assert run(replace(answer, lead_supported=True)).kind == "generated"
+
+
+def test_a_how_many_question_needs_a_number_in_a_supported_sentence() -> None:
+    question = "How many subgoals does the planner create?"
+    evasive = _answer("The planner creates subgoals for each task [1].", 1.0)
+    counted = _answer("The planner creates three subgoals per task [1].", 1.0)
+    assert asks_quantity(question) and not asks_quantity(QUESTION)
+    assert run(evasive, question=question).kind == "quote"
+    assert run(counted, question=question).kind == "generated"
+    unsupported_number = replace(
+        _answer("It creates 12 subgoals [unverified]. Subgoals are ranked [1].", 0.5),
+        unsupported_sentences=("It creates 12 subgoals.",),
+    )
+    assert run(unsupported_number, question=question).kind == "quote"
