@@ -6,6 +6,7 @@ citations and the API contract, not on answer wording.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -95,8 +96,10 @@ def test_question_is_answered_from_the_right_paper(client: TestClient) -> None:
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["answered_from_documents"] is True
-    assert body["answer"].strip()
+    # SmolLM2's wording is weak: its answer is verified, or replaced by a quote of the sources
+    assert body["answer_kind"] in {"generated", "quote"}
+    assert body["answered_from_documents"] is (body["answer_kind"] == "generated")
+    assert body["answer"].strip() and body["citations"]
     assert body["sources"][0]["file_name"].startswith("Chan")
     assert all(
         c["file_name"] == body["sources"][c["number"] - 1]["file_name"] for c in body["citations"]
@@ -115,6 +118,31 @@ def test_scoped_conversation_never_uses_another_paper(client, doc_ids) -> None:
     assert conversation["document_ids"] == [doc_ids["Han"]]
     assert {s["document_id"] for s in body["sources"]} <= {doc_ids["Han"]}
     assert {c["document_id"] for c in body["citations"]} <= {doc_ids["Han"]}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What transaction throughput did the LLM blockchain-agent prototype achieve on Ethereum?",
+        "How many smart-contract vulnerabilities did the multi-agent auditing team detect?",
+        "Which neural model is the learning core of the 2009 multi-agent framework?",
+    ],
+)
+def test_no_answer_is_shown_as_grounded_without_support(client, question: str) -> None:
+    conversation = client.post("/conversations").json()["id"]
+
+    body = client.post(f"/conversations/{conversation}/messages", json={"message": question}).json()
+
+    if body["answered_from_documents"]:
+        assert body["answer_kind"] == "generated"
+        assert body["groundedness"] > 0 and body["citations"]
+    elif body["answer_kind"] == "quote":  # verbatim sentences of the cited sources
+        snippets = {c["number"]: c["snippet"] for c in body["citations"]}
+        for quoted, number in re.findall(r"“([^”]+)” \[(\d+)\]", body["answer"]):
+            assert quoted in snippets[int(number)]
+        assert body["citations"]
+    else:
+        assert body["answer"] == NOT_FOUND_ANSWER and body["answer_kind"] == "not_found"
 
 
 def test_off_topic_question_is_refused(client: TestClient) -> None:
