@@ -88,7 +88,8 @@ class Settings(BaseSettings):
         "RAM, ~800 MB for Qwen2.5-1.5B; no speed gain measured on 2 cores).",
     )
     local_flash_attention: bool = Field(
-        True, description="Embedded: llama.cpp flash attention (faster prompt reading)."
+        False,
+        description="Embedded: llama.cpp flash attention (no faster on 2 CPU cores, measured).",
     )
     local_prompt_lookup_tokens: int = Field(
         0,

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from haystack import component
 
-from tunedd_api.components.evidence_selector import EvidenceSentence
+from tunedd_api.components.evidence_selector import EvidenceSentence, rank_by_words
 from tunedd_api.components.grounding import content_words
 from tunedd_api.turns import Answer, Citation, RetrievedChunk
 
@@ -160,7 +160,7 @@ class AnswerPolicy:
         asked = content_words(question)
         picked = [
             e
-            for e in evidence
+            for e in evidence or rank_by_words(question, sources)
             if 0 < e.source <= len(sources) and e.score >= 0 and asked & content_words(e.text)
         ][:_QUOTED_SENTENCES]
         if not picked:

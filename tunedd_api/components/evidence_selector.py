@@ -118,14 +118,12 @@ class EvidenceSelector:
         :param question: The (standalone) question.
         :param sources: Retrieved chunks, best first.
         :returns: ``sources``: the narrowed chunks (numbered ``[1]``… in the prompt);
-            ``evidence``: every candidate sentence, best first, with the source it went to.
+            ``evidence``: every candidate sentence, best first, with the source it went to
+            (none with a budget of 0: whole chunks need no scoring).
         """
-        if not sources:
-            return {"sources": [], "evidence": []}
+        if not sources or self.budget_tokens <= 0:
+            return {"sources": list(sources), "evidence": []}
         candidates = self._score(question, sources)
-        if self.budget_tokens <= 0:
-            numbered = [replace(c, source=c.chunk + 1) for c in candidates]
-            return {"sources": list(sources), "evidence": numbered}
         chosen = self._choose(candidates)
         order = _source_order(candidates, chosen)
         narrowed = [_narrow(sources[chunk], chosen[chunk]) for chunk in order]
@@ -196,6 +194,27 @@ class EvidenceSelector:
                 seen.add(_key(sentence.text))
             spent += cost
         return chosen
+
+
+def rank_by_words(question: str, sources: list[RetrievedChunk]) -> list[EvidenceSentence]:
+    """The sentences of ``sources`` ranked by rarity-weighted question words alone (no
+    embedding call), each numbered by its source; boilerplate last with score -1."""
+    flat = [
+        (i, j, text)
+        for i, source in enumerate(sources)
+        for j, text in enumerate(split_sentences(source.document.content or ""))
+    ]
+    words = [content_words(text) for *_, text in flat]
+    weights = _rarity(content_words(question), words)
+    total = sum(weights.values()) or 1.0
+    ranked = []
+    for (chunk, position, text), present in zip(flat, words):
+        coverage = sum(w for word, w in weights.items() if word in present) / total
+        score = -1.0 if BOILERPLATE.search(text) else coverage
+        ranked.append(
+            EvidenceSentence(text, chunk + 1, chunk, position, round(score, 4), 0.0, coverage)
+        )
+    return sorted(ranked, key=lambda s: (-s.score, s.chunk, s.position))
 
 
 def _rarity(asked: set[str], sentences: list[set[str]]) -> dict[str, float]:

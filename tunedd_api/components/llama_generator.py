@@ -56,7 +56,7 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
         timeout_s: float = 180.0,
         max_queue: int = 8,
         temperature: float = 0.1,
-        flash_attention: bool = True,
+        flash_attention: bool = False,
         prompt_lookup_tokens: int = 0,
         citation_grammar: bool = False,
     ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from haystack import Document
 
 from fakes import BowDocumentEmbedder
-from tunedd_api.components.evidence_selector import EvidenceSelector
+from tunedd_api.components.evidence_selector import EvidenceSelector, rank_by_words
 from tunedd_api.turns import RetrievedChunk, estimate_tokens
 
 
@@ -76,13 +76,18 @@ def test_sentences_repeated_by_chunk_overlap_are_kept_once() -> None:
     assert joined.count("The planner decomposes each task into subgoals.") == 1
 
 
-def test_zero_budget_passes_whole_chunks_and_still_ranks_evidence() -> None:
-    result = select("How does the planner decompose a task?", [KEYWORDS, PLANNER], budget=0)
-    assert [s.document.content for s in result["sources"]] == [
-        KEYWORDS.document.content,
-        PLANNER.document.content,
-    ]
-    assert result["evidence"][0].source == 2  # numbered as the chunks are
+def test_zero_budget_passes_whole_chunks_without_scoring() -> None:
+    embedder = BowDocumentEmbedder()
+    selector = EvidenceSelector(document_embedder=embedder, budget_tokens=0)
+    result = selector.run(question="How does the planner decompose a task?", sources=[KEYWORDS])
+    assert result == {"sources": [KEYWORDS], "evidence": []}
+    assert embedder.calls == 0
+
+
+def test_word_ranking_numbers_sentences_by_their_source() -> None:
+    ranked = rank_by_words("How does the planner decompose a task?", [KEYWORDS, PLANNER])
+    assert "planner decomposes" in ranked[0].text and ranked[0].source == 2
+    assert all(r.score == -1.0 for r in ranked if "Copyright" in r.text or "Keywords" in r.text)
 
 
 def test_no_sources_costs_no_embedding() -> None:
