@@ -139,6 +139,10 @@ def comparison_markdown(results: Sequence[Mapping[str, Any]]) -> str:
     for key in keys:
         cells = [_cell(r["summary"].get(key)) for r in results]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    lines += ["", f"| stage (median of answers the model wrote) | {columns}"]
+    for key in STAGES:
+        cells = [_cell(stage_median(r["rows"], key)) for r in results]
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
     verdicts = [{row["id"]: row["verdict"] for row in r["rows"]} for r in results]
     ids: list[str] = []
     for result in results:
@@ -147,6 +151,32 @@ def comparison_markdown(results: Sequence[Mapping[str, Any]]) -> str:
     for qid in ids:
         lines.append(f"| {qid} | " + " | ".join(v.get(qid, "-") for v in verdicts) + " |")
     return "\n".join(lines) + "\n"
+
+
+#: Per-stage timings and model counters a chat turn reports (``ChatTurn.timings``).
+STAGES = (
+    "rewrite_s",
+    "retrieval_s",
+    "selection_s",
+    "prompt_s",
+    "model_first_token_s",
+    "generation_s",
+    "verification_s",
+    "prompt_tokens_evaluated",
+    "prefill_tok_s",
+    "decode_tokens",
+    "decode_tok_s",
+)
+
+
+def stage_median(rows: Sequence[Mapping[str, Any]], key: str) -> float | None:
+    """The median of one timing over the rows whose turn called the model."""
+    values = [
+        row["timings"][key]
+        for row in rows
+        if key in (row.get("timings") or {}) and "prefill_ms" in row["timings"]
+    ]
+    return _median(values)
 
 
 def _cell(value: Any) -> str:

@@ -18,6 +18,7 @@ from tunedd_api.evaluation.report import (
     answer_row,
     comparison_markdown,
     right_page_citation,
+    stage_median,
     summarise,
 )
 from tunedd_api.turns import Answer, Citation, DroppedCitation, Message
@@ -219,3 +220,14 @@ def test_cli_eval_prints_the_answer_summary(
     report["gate"]["answerable_refused"] = ["a"]
     assert cli.main(["eval", "--answers", "--limit", "2", "--max-gate-refusals", "0"]) == 1
     assert "refuses answerable ['a']" in capsys.readouterr().err
+
+
+def test_stage_medians_count_only_turns_that_called_the_model() -> None:
+    rows = [
+        {"timings": {"prefill_ms": 900.0, "prefill_tok_s": 200.0}},
+        {"timings": {"prefill_ms": 1100.0, "prefill_tok_s": 100.0}},
+        {"timings": {"retrieval_s": 0.01}},  # refused by the gate: no model call
+        {"timings": {}},
+    ]
+    assert stage_median(rows, "prefill_tok_s") == 150.0
+    assert stage_median(rows, "retrieval_s") is None
