@@ -138,11 +138,12 @@ class Settings(BaseSettings):
         "after", description="The question after the sources, or both before and after them."
     )
     evidence_tokens: int = Field(
-        600,
+        0,
         ge=0,
         le=3000,
         description="Most tokens of source text in the answer prompt: the retrieved chunks' "
-        "sentences that bear on the question, with neighbours; 0 sends whole chunks.",
+        "sentences that bear on the question, with neighbours; 0 sends whole chunks (the "
+        "default: more answers correct, measured in docs/EVALUATION.md).",
     )
     evidence_neighbours: int = Field(
         1, ge=0, le=5, description="Sentences kept on each side of a selected evidence sentence."

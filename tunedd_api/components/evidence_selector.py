@@ -81,7 +81,7 @@ class EvidenceSelector:
     """
 
     def __init__(
-        self, *, document_embedder: Any, budget_tokens: int = 600, neighbours: int = 1
+        self, *, document_embedder: Any, budget_tokens: int = 0, neighbours: int = 1
     ) -> None:
         self.document_embedder = document_embedder
         self.budget_tokens = budget_tokens

@@ -69,7 +69,7 @@ class ChatOptions:
     history_max_turns: int = 3
     history_budget: int = 1024
     min_support: float = 0.6
-    evidence_budget: int = 600
+    evidence_budget: int = 0
     evidence_neighbours: int = 1
     unsupported_sentences: UnsupportedMode = "mark"
     unsupported_answer: Fallback = "quote"
