@@ -2,7 +2,8 @@
 
 The citation check scores every sentence of the model's reply against the sources. A reply
 with no supported sentence (invented numbers, a wrong paper), one whose first claim (the one
-that answers; small models answer first and elaborate after) is unsupported, one with no
+that answers; small models answer first and elaborate after) is unsupported or only restates
+the question ("The authors recommend a vector database [1]."), one with no
 number for a question asking for one ("how many"), one reduced to nothing by the check
 (markers used as words), or a yes/no answer whose polarity contradicts the sentence it cites
 is not returned as the model wrote it. Instead the turn answers with:
@@ -28,6 +29,7 @@ from haystack import component
 
 from tunedd_api.components.evidence_selector import EvidenceSentence, rank_by_words
 from tunedd_api.components.grounding import content_words
+from tunedd_api.components.sentences import split_sentences
 from tunedd_api.turns import Answer, Citation, RetrievedChunk
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_SENTENCES = 2
+_MIN_CLAIM_WORDS = 3
+_CHOICE = re.compile(r"\b\w+,? or \w+", re.IGNORECASE)
 _MARKERS = re.compile(r"\s*\[(\d+|unverified)\]")
 _QUANTITY_QUESTION = re.compile(
     r"^\W*(how many|how much|how long|how often|what (percentage|number|fraction|proportion"
@@ -60,6 +64,35 @@ _QUANTITY = re.compile(
     r"|hundreds?|thousands?|millions?|billions?|half|twice|once|none|single|several|all)\b",
     re.IGNORECASE,
 )
+
+
+def restates_question(question: str, answer: Answer) -> bool:
+    """Whether no supported claim of the answer says anything the question did not say.
+
+    "Which vector database do the authors recommend for long-term memory?" → "The authors
+    recommend a vector database for long-term memory [1]." is supported by the passage and
+    answers nothing; a model that does not find the answer often writes exactly that.
+    """
+    if _CHOICE.search(question):
+        return False  # the question offers the options: picking one adds no new word
+    text = _MARKERS.sub("", answer.text)
+    unsupported = {s.rstrip(".!?") for s in answer.unsupported_sentences}
+    claims = [
+        s
+        for s in split_sentences(text, at_newlines=True)
+        if len(content_words(s)) >= _MIN_CLAIM_WORDS and s.rstrip(".!?") not in unsupported
+    ]
+    asked = {_stem(word) for word in _words(question)}
+    return bool(claims) and all(_stem(word) in asked for claim in claims for word in _words(claim))
+
+
+def _words(text: str) -> set[str]:
+    """Content words and every number (a one-digit answer is still an answer)."""
+    return content_words(text) | set(re.findall(r"\d+", text))
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def asks_quantity(question: str) -> bool:
@@ -148,6 +181,8 @@ class AnswerPolicy:
             return "no supported sentence"
         if not answer.lead_supported:
             return "the sentence that answers is unsupported"
+        if restates_question(question, answer):
+            return "the answer only restates the question"
         if asks_quantity(question) and not _states_quantity(answer):
             return "no number for a question asking for one"
         if contradicts_polarity(question, answer):

@@ -12,6 +12,7 @@ from tunedd_api.components.answer_policy import (
     AnswerPolicy,
     asks_quantity,
     contradicts_polarity,
+    restates_question,
 )
 from tunedd_api.components.evidence_selector import EvidenceSentence
 from tunedd_api.turns import NOT_FOUND_ANSWER, Answer, Citation, RetrievedChunk
@@ -120,3 +121,12 @@ def test_a_how_many_question_needs_a_number_in_a_supported_sentence() -> None:
         unsupported_sentences=("It creates 12 subgoals.",),
     )
     assert run(unsupported_number, question=question).kind == "quote"
+
+
+def test_an_answer_that_only_restates_the_question_is_not_an_answer() -> None:
+    question = "Which vector database do the authors recommend for long-term memory?"
+    restated = _answer("The authors recommend a vector database for long-term memory [1].", 1.0)
+    answered = _answer("The authors recommend Milvus for long-term memory [1].", 1.0)
+    assert restates_question(question, restated) and not restates_question(question, answered)
+    assert run(restated, question=question).kind in {"quote", "not_found"}
+    assert run(answered, question=question).kind == "generated"
