@@ -7,13 +7,12 @@ from haystack import Document
 
 from dataclasses import replace
 
-from tunedd_api.components.answer_policy import (
-    QUOTE_INTRO,
-    AnswerPolicy,
+from tunedd_api.components.answer_checks import (
     asks_quantity,
     contradicts_polarity,
     restates_question,
 )
+from tunedd_api.components.answer_policy import QUOTE_INTRO, AnswerPolicy
 from tunedd_api.components.evidence_selector import EvidenceSentence
 from tunedd_api.turns import NOT_FOUND_ANSWER, Answer, Citation, RetrievedChunk
 
