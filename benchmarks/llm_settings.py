@@ -49,7 +49,7 @@ def measure(config: dict[str, Any], model: str, tokens: int, repeats: int = 3) -
     runs = []
     for _ in range(repeats):
         generator.generator._model.reset()  # no prefix reuse between repeats
-        generation = generator.generate(_prompt(tokens), max_tokens=48)
+        generation = generator.generate(_prompt(tokens), max_tokens=48, on_token=lambda _: None)
         stats = generation.stats
         runs.append(
             {
