@@ -129,10 +129,11 @@ class Settings(BaseSettings):
         description="Cosine similarity under which a chunk is not relevant; with none above it "
         "the answer is 'not found' without calling the LLM.",
     )
-    system_prompt: Literal["system.txt", "system_example.txt", "system_extractive.txt"] = Field(
-        "system.txt",
+    system_prompt: Literal["system_example.txt", "system.txt", "system_extractive.txt"] = Field(
+        "system_example.txt",
         description="The answer prompt's system message (files in tunedd_api/prompts/): the "
-        "rules, the rules with a worked citation example, or copy-the-source wording.",
+        "rules with a worked citation example (measured best), the rules alone, or "
+        "copy-the-source wording.",
     )
     question_position: Literal["after", "both"] = Field(
         "after", description="The question after the sources, or both before and after them."

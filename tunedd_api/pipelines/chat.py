@@ -73,7 +73,7 @@ class ChatOptions:
     evidence_neighbours: int = 1
     unsupported_sentences: UnsupportedMode = "mark"
     unsupported_answer: Fallback = "quote"
-    system_prompt: str = "system.txt"
+    system_prompt: str = "system_example.txt"
     question_position: Literal["after", "both"] = "after"
 
     @classmethod
