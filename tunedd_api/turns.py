@@ -46,6 +46,30 @@ class Citation:
     support: float | None = None  # how well the passage supports the sentences citing it
     added_by_verifier: bool = False  # the model did not cite it; the check found the support
 
+    @classmethod
+    def from_source(
+        cls,
+        number: int,
+        source: "RetrievedChunk",
+        *,
+        snippet: str,
+        support: float | None,
+        added_by_verifier: bool = False,
+    ) -> "Citation":
+        """Source ``[number]`` cited: its document, title and pages from the chunk's meta."""
+        meta = source.document.meta
+        return cls(
+            number=number,
+            document_id=meta["document_id"],
+            file_name=meta["file_name"],
+            title=meta.get("title", meta["file_name"]),
+            pages=source.pages,
+            snippet=snippet,
+            score=round(source.similarity, 4),
+            support=support,
+            added_by_verifier=added_by_verifier,
+        )
+
 
 @dataclass(frozen=True)
 class Message:

@@ -129,7 +129,12 @@ class AnswerPolicy:
         picked.sort(key=lambda e: (e.source, e.position))
         quoted = " ".join(f"“{e.text.strip()}” [{e.source}]" for e in picked)
         citations = tuple(
-            _citation(number, sources[number - 1], [e.text for e in picked if e.source == number])
+            Citation.from_source(
+                number,
+                sources[number - 1],
+                snippet=" ".join(e.text for e in picked if e.source == number)[:300],
+                support=1.0,
+            )
             for number in sorted({e.source for e in picked})
         )
         return Answer(
@@ -139,17 +144,3 @@ class AnswerPolicy:
             groundedness=1.0,
             kind="quote",
         )
-
-
-def _citation(number: int, source: RetrievedChunk, sentences: list[str]) -> Citation:
-    meta = source.document.meta
-    return Citation(
-        number=number,
-        document_id=meta["document_id"],
-        file_name=meta["file_name"],
-        title=meta.get("title", meta["file_name"]),
-        pages=source.pages,
-        snippet=" ".join(sentences)[:300],
-        score=round(source.similarity, 4),
-        support=1.0,
-    )

@@ -28,7 +28,7 @@ from tunedd_api.components.grounding import (
     Support,
     SupportScorer,
     content_words,
-    missing_specifics,
+    KnownSpecifics,
 )
 from tunedd_api.components.sentences import sentences_with_gaps
 from tunedd_api.components.embedders import embed_texts
@@ -109,9 +109,9 @@ def verify_citations(
     """
     sentences, dropped = _parse(answer, len(sources))
     claims = [s for s in sentences if s.is_claim]
-    known = [question] + [source.document.content or "" for source in sources]
+    known = KnownSpecifics([question] + [source.document.content or "" for source in sources])
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
-        if missing_specifics(sentence.text, known):
+        if known.missing(sentence.text):
             # a number or name found in no source (nor the question) was made up
             support = [replace(item, score=0.0) for item in support]
         sentence.support = support
@@ -224,23 +224,19 @@ def _render(sentences: list[_Sentence], marked: set[str] | None = None) -> str:
 def _citation(
     number: int, source: RetrievedChunk, claims: list[tuple[str, Support, bool]]
 ) -> Citation:
-    meta = source.document.meta
     weakest = min(claims, key=lambda claim: claim[1].score)
     strongest = max(claims, key=lambda claim: claim[1].score)
-    return Citation(
-        number=number,
-        document_id=meta["document_id"],
-        file_name=meta["file_name"],
-        title=meta.get("title", meta["file_name"]),
-        pages=source.pages,
-        snippet=_trim(strongest[1].snippet),
-        score=round(source.similarity, 4),
+    return Citation.from_source(
+        number,
+        source,
+        snippet=trim_snippet(strongest[1].snippet),
         support=weakest[1].score,
         added_by_verifier=all(added for _, _, added in claims),
     )
 
 
-def _trim(snippet: str) -> str:
+def trim_snippet(snippet: str) -> str:
+    """A citation snippet of at most 300 characters (cut with "…")."""
     return snippet if len(snippet) <= _SNIPPET_CHARS else snippet[: _SNIPPET_CHARS - 1] + "…"
 
 

@@ -142,14 +142,11 @@ class EvidenceSelector:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.where(norms == 0, 1.0, norms)
         similarities = vectors[1:] @ vectors[0]
-        words = [content_words(window) for window in windows]
-        weights = _rarity(content_words(question), words)
-        total = sum(weights.values())
+        coverages = _coverages(question, windows)
         scored = []
-        for (chunk, position, text), semantic, present in zip(flat, similarities.tolist(), words):
-            coverage = (
-                sum(w for word, w in weights.items() if word in present) / total if total else 0.0
-            )
+        for (chunk, position, text), semantic, coverage in zip(
+            flat, similarities.tolist(), coverages
+        ):
             boilerplate = BOILERPLATE.search(text) is not None
             prior = RANK_WEIGHT / (1 + chunk)
             score = -1.0 if boilerplate else semantic + LEXICAL_WEIGHT * coverage + prior
@@ -204,17 +201,24 @@ def rank_by_words(question: str, sources: list[RetrievedChunk]) -> list[Evidence
         for i, source in enumerate(sources)
         for j, text in enumerate(split_sentences(source.document.content or ""))
     ]
-    words = [content_words(text) for *_, text in flat]
-    weights = _rarity(content_words(question), words)
-    total = sum(weights.values()) or 1.0
     ranked = []
-    for (chunk, position, text), present in zip(flat, words):
-        coverage = sum(w for word, w in weights.items() if word in present) / total
+    for (chunk, position, text), coverage in zip(flat, _coverages(question, [t for *_, t in flat])):
         score = -1.0 if BOILERPLATE.search(text) else coverage
         ranked.append(
             EvidenceSentence(text, chunk + 1, chunk, position, round(score, 4), 0.0, coverage)
         )
     return sorted(ranked, key=lambda s: (-s.score, s.chunk, s.position))
+
+
+def _coverages(question: str, texts: list[str]) -> list[float]:
+    """For each text, the share of the question's content words it contains, each word
+    weighted by its rarity among ``texts`` (0 for a question without content words)."""
+    words = [content_words(text) for text in texts]
+    weights = _rarity(content_words(question), words)
+    total = sum(weights.values())
+    if not total:
+        return [0.0] * len(texts)
+    return [sum(w for word, w in weights.items() if word in present) / total for present in words]
 
 
 def _rarity(asked: set[str], sentences: list[set[str]]) -> dict[str, float]:

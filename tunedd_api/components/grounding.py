@@ -140,19 +140,27 @@ def specifics(text: str) -> set[str]:
     return found
 
 
-def missing_specifics(claim: str, known_texts: Sequence[str]) -> set[str]:
-    """Numbers and names of ``claim`` that occur in none of ``known_texts`` (the question and
-    the sources): asserted from nowhere."""
-    claimed = specifics(claim)
-    if not claimed:
-        return set()
-    known = " ".join(known_texts).lower()
-    known_numbers = {n.replace(",", "") for n in _NUMBER.findall(known)}
-    missing = set()
-    for item in claimed:
-        if item[0].isdigit():
-            if item not in known_numbers:
+class KnownSpecifics:
+    """The numbers and words of the texts an answer may draw on (the question, the sources),
+    read once per answer and asked for each of its sentences."""
+
+    def __init__(self, known_texts: Sequence[str]) -> None:
+        self._text = " ".join(known_texts).lower()
+        self._numbers = {n.replace(",", "") for n in _NUMBER.findall(self._text)}
+
+    def missing(self, claim: str) -> set[str]:
+        """Numbers and names of ``claim`` that occur in none of the known texts: asserted
+        from nowhere."""
+        missing = set()
+        for item in specifics(claim):
+            if item[0].isdigit():
+                if item not in self._numbers:
+                    missing.add(item)
+            elif not re.search(rf"(?<![a-z0-9]){re.escape(item)}(?![a-z0-9])", self._text):
                 missing.add(item)
-        elif not re.search(rf"(?<![a-z0-9]){re.escape(item)}(?![a-z0-9])", known):
-            missing.add(item)
-    return missing
+        return missing
+
+
+def missing_specifics(claim: str, known_texts: Sequence[str]) -> set[str]:
+    """Numbers and names of ``claim`` that occur in none of ``known_texts``."""
+    return KnownSpecifics(known_texts).missing(claim)
