@@ -39,6 +39,7 @@ from tunedd_api.components.embedders import OnnxDocumentEmbedder, OnnxTextEmbedd
 from tunedd_api.evaluation.dataset import load_questions
 from tunedd_api.indexing.indexer import Indexer, find_pdfs
 from tunedd_api.runtime import Runtime, build_runtime
+from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
 
@@ -203,7 +204,7 @@ def compare_answers(
     runtime: Runtime, baseline_retrieval: Pipeline, questions: list[str]
 ) -> dict[str, Any]:
     """Answer latency of the full tunedd chat path vs the tutorial prompt, same model."""
-    state = AppState.build(runtime)
+    state = AppState.build(runtime, InMemoryConversationStore())
     state.ready = True
     backend = runtime.stack
     prompt_builder = ChatPromptBuilder(

@@ -27,7 +27,7 @@ from tunedd_api.backends.base import Stack
 from tunedd_api.observability.logging import configure_logging
 from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
-from tunedd_api.state import AppState
+from tunedd_api.state import AppState, open_conversation_store
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ def create_app(
         if runtime is None:
             runtime = await asyncio.to_thread(build_runtime, settings, stack=stack, clock=clock)
             app.state.runtime = runtime
-        state = AppState.build(runtime)
+        conversations = await asyncio.to_thread(open_conversation_store, settings)
+        state = AppState.build(runtime, conversations)
         app.state.tunedd = state
         logger.info("Starting tunedd %s on the %s stack", __version__, runtime.stack.name)
         if settings.startup_indexing == "background":

@@ -195,6 +195,16 @@ class Settings(BaseSettings):
     max_messages_per_conversation: int = Field(
         200, ge=2, description="Messages (questions + answers) per conversation; then 409."
     )
+    conversation_store: Literal["sql", "memory"] = Field(
+        "sql",
+        description="`sql`: conversations in the application database (survive restarts); "
+        "`memory`: in process memory only.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the application database (conversations), e.g. "
+        "postgresql+psycopg://...; default: SQLite `tunedd.db` in the index directory.",
+    )
     max_request_bytes: int = Field(
         262_144, ge=1024, description="Largest request body; bigger ones get 413."
     )
@@ -314,6 +324,11 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         "json", description="`json`: one JSON object per line with the request id; `text`."
     )
+
+    @property
+    def app_database_url(self) -> str:
+        """The application database's URL (the configured one, or SQLite in the index dir)."""
+        return self.database_url or f"sqlite:///{self.index_dir / 'tunedd.db'}"
 
     @model_validator(mode="after")
     def _check_consistency(self) -> "Settings":

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunedd_api.backends.base import Stack
-from tunedd_api.chat.conversations import ConversationStore, InMemoryConversationStore
+from tunedd_api.chat.conversations import ConversationStore
+from tunedd_api.chat.memory_conversations import InMemoryConversationStore
+from tunedd_api.chat.sql_conversations import SqlConversationStore
 from tunedd_api.chat.service import ChatService
 from tunedd_api.chat.summary import Summarizer, SummaryService
 from tunedd_api.components.hybrid_retriever import HybridRetriever
@@ -19,6 +21,7 @@ from tunedd_api.observability.metrics import track_conversations, track_queue_de
 from tunedd_api.records.store import RecordStore
 from tunedd_api.runtime import Runtime
 from tunedd_api.settings import Settings
+from tunedd_api.storage.migrate import open_app_database
 from tunedd_api.turns import NOT_FOUND_ANSWER
 
 logger = logging.getLogger(__name__)
@@ -69,14 +72,10 @@ class AppState:
         return self.runtime.stack
 
     @classmethod
-    def build(cls, runtime: Runtime) -> "AppState":
-        """Wire the use cases to the runtime (nothing is loaded or connected yet)."""
+    def build(cls, runtime: Runtime, conversations: ConversationStore) -> "AppState":
+        """Wire the use cases to the runtime and the conversation store (nothing is loaded
+        yet)."""
         settings, stack = runtime.settings, runtime.stack
-        conversations = InMemoryConversationStore(
-            max_conversations=settings.max_conversations,
-            ttl_s=settings.conversation_ttl_s,
-            max_messages=settings.max_messages_per_conversation,
-        )
         track_conversations(conversations.count)
         track_queue_depth(lambda: stack.chat_model.queue_depth)
         chat = ChatService(
@@ -117,5 +116,20 @@ class AppState:
         if self._startup_task is not None and not self._startup_task.done():
             self._startup_task.cancel()
         await asyncio.to_thread(self.runtime.close)
+        await asyncio.to_thread(self.conversations.close)
         if self._records is not None:
             self._records.close()
+
+
+def open_conversation_store(settings: Settings) -> ConversationStore:
+    """The configured conversation store, its database opened and migrated (blocking)."""
+    limits = {
+        "max_conversations": settings.max_conversations,
+        "ttl_s": settings.conversation_ttl_s,
+        "max_messages": settings.max_messages_per_conversation,
+    }
+    if settings.conversation_store == "memory":
+        return InMemoryConversationStore(**limits)
+    engine = open_app_database(settings.app_database_url)
+    logger.info("Conversations are stored in %s", engine.url.render_as_string())
+    return SqlConversationStore(engine=engine, **limits)

@@ -109,6 +109,23 @@ class ConversationOut(ConversationCreatedOut):
     messages: list[MessageOut] = Field(description="Every message, oldest first.")
 
 
+class ConversationListItemOut(ConversationCreatedOut):
+    """A conversation as listed (no messages)."""
+
+    title: str | None = Field(description="The first question, shortened; null before one.")
+    last_active_at: datetime = Field(description="When it was last read or written.")
+    message_count: int = Field(description="Messages held (questions and answers).")
+
+
+class ConversationListOut(BaseModel):
+    """One page of conversations, newest first."""
+
+    conversations: list[ConversationListItemOut] = Field(description="This page, newest first.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
 class MessageIn(StrictModel):
     """A user message."""
 

@@ -1,13 +1,15 @@
-"""Conversations and their messages, kept in a thread-safe, bounded in-memory store.
+"""Conversations and their messages: the model and the store interface the chat use cases use.
 
-`ConversationStore` is the interface the chat service depends on; a persistent store
-(SQL, Redis) can replace `InMemoryConversationStore` without touching the service.
+Two stores implement :class:`ConversationStore`: :class:`~tunedd_api.chat.sql_conversations.
+SqlConversationStore` (the default: SQLite in the index directory, PostgreSQL in production;
+survives restarts) and :class:`~tunedd_api.chat.memory_conversations.InMemoryConversationStore`
+(``RAG_CONVERSATION_STORE=memory``: nothing is written anywhere).
 
 Per-conversation runtime state (the lock that serialises its turns, its cached summary) lives
-in a :class:`ConversationSession` held with the conversation, so it goes when the conversation
-is deleted or expires.
+in a :class:`ConversationSession` held by the process, so it goes when the conversation is
+deleted or expires.
 
-Limits (from settings) keep memory bounded: conversations idle longer than the TTL expire
+Limits (from settings) keep storage bounded: conversations idle longer than the TTL expire
 (404 afterwards); at the maximum count, creating one more is refused with 503 + Retry-After
 (nothing live is evicted); a conversation at its message limit refuses more with 409.
 """
@@ -15,22 +17,19 @@ Limits (from settings) keep memory bounded: conversations idle longer than the T
 from __future__ import annotations
 
 import abc
+import base64
 import asyncio
-import math
 import threading
-import time
 import uuid
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
-from tunedd_api.turns import Message, utc_now
-from tunedd_api.errors import (
-    ConversationCapacityError,
-    ConversationFullError,
-    ConversationNotFoundError,
-)
+from tunedd_api.errors import ConversationFullError, InvalidInputError
+from tunedd_api.turns import Message
+
+#: Characters of the first question kept as a conversation's title.
+TITLE_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,53 @@ class Conversation:
     messages: tuple[Message, ...] = ()
 
 
+@dataclass(frozen=True)
+class ConversationSummary:
+    """A conversation as listed: no messages, a title from its first question."""
+
+    id: uuid.UUID
+    title: str | None
+    document_ids: tuple[str, ...] | None
+    created_at: datetime
+    last_active_at: datetime
+    message_count: int
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    """One page of conversations, newest first; ``next_cursor`` fetches the next one."""
+
+    conversations: list[ConversationSummary]
+    next_cursor: str | None
+
+
+def encode_cursor(summary: ConversationSummary) -> str:
+    """The cursor of the page after ``summary`` (opaque to clients)."""
+    raw = f"{summary.created_at.isoformat()}|{summary.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (created_at, id) a cursor points after; InvalidInputError if it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, conversation_id = raw.split("|")
+        return datetime.fromisoformat(created), uuid.UUID(conversation_id)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInputError("cursor is not one this server issued") from error
+
+
+def title_of(messages: list[Message]) -> str | None:
+    """The first question, shortened on a word boundary, as a conversation's title."""
+    question = next((m.content for m in messages if m.role == "user"), None)
+    if question is None:
+        return None
+    text = " ".join(question.split())
+    if len(text) <= TITLE_CHARS:
+        return text
+    return text[:TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+
+
 @dataclass
 class ConversationSession:
     """In-process state of one conversation: dropped with it (delete or expiry)."""
@@ -51,6 +97,29 @@ class ConversationSession:
     summary_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     #: The summary cache entry of :class:`~tunedd_api.chat.summary.SummaryService`.
     summary: Any = None
+
+
+class SessionRegistry:
+    """The sessions of the conversations this process has touched (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[uuid.UUID, ConversationSession] = {}
+        self._lock = threading.Lock()
+
+    def get(self, conversation_id: uuid.UUID) -> ConversationSession:
+        """The conversation's session, created on first use."""
+        with self._lock:
+            return self._sessions.setdefault(conversation_id, ConversationSession())
+
+    def drop(self, conversation_ids: list[uuid.UUID]) -> None:
+        """Forget the sessions of deleted or expired conversations."""
+        with self._lock:
+            for conversation_id in conversation_ids:
+                self._sessions.pop(conversation_id, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)
 
 
 class ConversationStore(abc.ABC):
@@ -63,12 +132,16 @@ class ConversationStore(abc.ABC):
         """Raise ConversationFullError if ``new_messages`` more would exceed the limit."""
         if self.max_messages is None:
             return
-        held = len(self.get(conversation_id).messages)
+        held = self.message_count(conversation_id)
         if held + new_messages > self.max_messages:
             raise ConversationFullError(
                 f"conversation {conversation_id} holds {held} messages, the limit is "
                 f"{self.max_messages}; start a new conversation"
             )
+
+    def message_count(self, conversation_id: uuid.UUID) -> int:
+        """Messages the conversation holds; raises ConversationNotFoundError."""
+        return len(self.get(conversation_id).messages)
 
     @abc.abstractmethod
     def count(self) -> int:
@@ -91,7 +164,7 @@ class ConversationStore(abc.ABC):
         """A snapshot of the conversation; raises ConversationNotFoundError."""
 
     @abc.abstractmethod
-    def append(self, conversation_id: uuid.UUID, messages: list[Message]) -> Conversation:
+    def append(self, conversation_id: uuid.UUID, messages: list[Message]) -> None:
         """Append messages in one step (a question and its answer are never split)."""
 
     @abc.abstractmethod
@@ -99,117 +172,13 @@ class ConversationStore(abc.ABC):
         """Forget a conversation; raises ConversationNotFoundError."""
 
     @abc.abstractmethod
-    def list(self) -> list[Conversation]:
-        """Snapshots of every conversation."""
+    def page(self, *, limit: int, cursor: str | None = None) -> ConversationPage:
+        """Conversations newest first, ``limit`` at a time, after ``cursor`` (a page's
+        ``next_cursor``); raises InvalidInputError for a cursor it did not issue."""
 
+    @abc.abstractmethod
+    def recent_questions(self, limit: int) -> list[tuple[uuid.UUID, str]]:
+        """The newest user messages across conversations (conversation id, text)."""
 
-class InMemoryConversationStore(ConversationStore):
-    """Immutable conversation snapshots in activity order, guarded by one lock (non-durable)."""
-
-    def __init__(
-        self,
-        *,
-        max_conversations: int = 10_000,
-        ttl_s: float | None = None,
-        max_messages: int | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_conversations = max_conversations
-        self.ttl_s = ttl_s
-        self.max_messages = max_messages
-        self._clock = clock
-        # Least recently active first: expiry only ever looks at the front.
-        self._conversations: OrderedDict[uuid.UUID, tuple[Conversation, float]] = OrderedDict()
-        self._sessions: dict[uuid.UUID, ConversationSession] = {}
-        self._lock = threading.Lock()
-
-    def create(self, document_ids: list[str] | None) -> Conversation:
-        """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
-        scope = tuple(dict.fromkeys(document_ids)) if document_ids is not None else None
-        conversation = Conversation(id=uuid.uuid4(), document_ids=scope, created_at=utc_now())
-        with self._lock:
-            self._expire()
-            if len(self._conversations) >= self.max_conversations:
-                raise ConversationCapacityError(
-                    f"the server holds its maximum of {self.max_conversations} conversations; "
-                    "retry later or delete finished ones",
-                    retry_after_s=self._seconds_until_next_expiry(),
-                )
-            self._conversations[conversation.id] = (conversation, self._clock())
-        return conversation
-
-    def get(self, conversation_id: uuid.UUID) -> Conversation:
-        """A snapshot of the conversation; raises ConversationNotFoundError."""
-        with self._lock:
-            return self._touch(conversation_id)
-
-    def append(self, conversation_id: uuid.UUID, messages: list[Message]) -> Conversation:
-        """Append messages in one step (a question and its answer are never split)."""
-        with self._lock:
-            current = self._touch(conversation_id)
-            if self.max_messages is not None and (
-                len(current.messages) + len(messages) > self.max_messages
-            ):
-                raise ConversationFullError(
-                    f"conversation {conversation_id} reached its limit of {self.max_messages} "
-                    "messages; start a new conversation"
-                )
-            updated = replace(current, messages=current.messages + tuple(messages))
-            self._conversations[conversation_id] = (updated, self._clock())
-            return updated
-
-    def delete(self, conversation_id: uuid.UUID) -> None:
-        """Forget a conversation; raises ConversationNotFoundError."""
-        with self._lock:
-            self._touch(conversation_id)
-            del self._conversations[conversation_id]
-            self._sessions.pop(conversation_id, None)
-
-    def session(self, conversation_id: uuid.UUID) -> ConversationSession:
-        """The conversation's in-process state (created on first use)."""
-        with self._lock:
-            self._touch(conversation_id)
-            return self._sessions.setdefault(conversation_id, ConversationSession())
-
-    def sessions(self) -> int:
-        """Number of in-process conversation states held."""
-        with self._lock:
-            return len(self._sessions)
-
-    def list(self) -> list[Conversation]:
-        """Snapshots of every live conversation."""
-        with self._lock:
-            self._expire()
-            return [conversation for conversation, _ in self._conversations.values()]
-
-    def count(self) -> int:
-        """Number of conversations held (expired ones dropped first)."""
-        with self._lock:
-            self._expire()
-            return len(self._conversations)
-
-    def _touch(self, conversation_id: uuid.UUID) -> Conversation:
-        self._expire()
-        entry = self._conversations.get(conversation_id)
-        if entry is None:
-            raise ConversationNotFoundError(str(conversation_id))
-        self._conversations[conversation_id] = (entry[0], self._clock())
-        self._conversations.move_to_end(conversation_id)
-        return entry[0]
-
-    def _expire(self) -> None:
-        if self.ttl_s is None:
-            return
-        cutoff = self._clock() - self.ttl_s
-        while self._conversations:
-            oldest_id, (_, last_active) = next(iter(self._conversations.items()))
-            if last_active > cutoff:
-                break
-            del self._conversations[oldest_id]
-            self._sessions.pop(oldest_id, None)
-
-    def _seconds_until_next_expiry(self) -> int:
-        if self.ttl_s is None or not self._conversations:
-            return 60
-        _, last_active = next(iter(self._conversations.values()))
-        return max(1, math.ceil(last_active + self.ttl_s - self._clock()))
+    def close(self) -> None:
+        """Release connections (nothing to release by default)."""

@@ -10,6 +10,7 @@ nothing).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -89,17 +90,20 @@ class ChatService:
         self, conversation_id: uuid.UUID, text: str, *, on_event: OnEvent | None = None
     ) -> ChatTurn:
         """Answer ``text`` in the conversation and store both turns together."""
-        question = self.validate(conversation_id, text)  # fail before waiting on the lock
-        session = self._conversations.session(conversation_id)
+        # The store may be a database: its calls run off the event loop.
+        question = await asyncio.to_thread(self.validate, conversation_id, text)
+        session = await asyncio.to_thread(self._conversations.session, conversation_id)
         async with session.lock:
-            conversation = self._conversations.get(conversation_id)
+            conversation = await asyncio.to_thread(self._conversations.get, conversation_id)
             ids = conversation.document_ids
             scope = list(ids) if ids is not None else None
             turn = await self.answer(
                 question, History.of(conversation.messages), scope, on_event=on_event
             )
-            self._conversations.append(
-                conversation_id, [Message(role="user", content=question), turn.message]
+            await asyncio.to_thread(
+                self._conversations.append,
+                conversation_id,
+                [Message(role="user", content=question), turn.message],
             )
             return turn
 

@@ -166,9 +166,10 @@ class SummaryService:
 
     async def get(self, conversation_id: uuid.UUID) -> tuple[ConversationSummary, bool]:
         """The summary and whether it came from the cache."""
-        session = self._conversations.session(conversation_id)  # 404 before waiting
+        # 404 before waiting; the store may be a database, so off the event loop.
+        session = await asyncio.to_thread(self._conversations.session, conversation_id)
         async with session.summary_lock:
-            conversation = self._conversations.get(conversation_id)
+            conversation = await asyncio.to_thread(self._conversations.get, conversation_id)
             version = (
                 len(conversation.messages),
                 conversation.messages[-1].id if conversation.messages else None,

@@ -19,6 +19,7 @@ from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
 from tunedd_api.evaluation.report import TurnClock, answer_row, summarise
 from tunedd_api.evaluation.gate import evaluate_gate
 from tunedd_api.evaluation.retrieval import Hit, evaluate_retrieval
+from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
 
@@ -45,7 +46,9 @@ async def run_evaluation(
 ) -> dict[str, Any]:
     """Index the configured data folder and evaluate; returns the report as a dict."""
     questions = pick_subset(load_questions(), limit)
-    state = AppState.build(await asyncio.to_thread(build_runtime, settings))
+    state = AppState.build(
+        await asyncio.to_thread(build_runtime, settings), InMemoryConversationStore()
+    )
     await state.start()
     try:
         started = time.perf_counter()

@@ -8,10 +8,9 @@ is never stored without being queued. Rejected rows are kept with their reason.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import Engine, and_, create_engine, event, func, literal, or_, select
+from sqlalchemy import Engine, and_, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -20,32 +19,7 @@ from tunedd_api.errors import BackendUnavailableError
 from tunedd_api.records import migrate
 from tunedd_api.records.model import TextRecord
 from tunedd_api.records.schema import jobs, records, rejected_rows
-
-#: Seconds a SQLite writer waits for another process's write lock before failing.
-_SQLITE_BUSY_S = 60
-#: Seconds to wait for a PostgreSQL connection before reporting the database unavailable.
-_CONNECT_TIMEOUT_S = 10
-
-
-def open_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and a busy timeout so several workers can share it."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    options: dict = {"pool_pre_ping": True}
-    if url.startswith("postgresql") and "connect_timeout" not in url:
-        options["connect_args"] = {"connect_timeout": _CONNECT_TIMEOUT_S}  # fail fast: 503
-    engine = create_engine(url, **options)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(connection, _record) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_S * 1000}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-    return engine
+from tunedd_api.storage.engine import open_engine
 
 
 class RecordStore:

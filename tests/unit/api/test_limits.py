@@ -13,7 +13,7 @@ from fakes import FakeStack, RecordingLLM
 from fastapi.testclient import TestClient
 from pdf_factory import make_pdf
 
-from tunedd_api.chat.conversations import InMemoryConversationStore
+from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.turns import Message
 from tunedd_api.errors import (
     ConversationCapacityError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tunedd_api.chat.conversations import InMemoryConversationStore
+from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.errors import ConversationNotFoundError
 
 

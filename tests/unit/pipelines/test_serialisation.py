@@ -9,7 +9,7 @@ from apps import volcano_settings
 from fakes import CannedChatGenerator, FakeStack
 from haystack import Pipeline
 
-from tunedd_api.chat.conversations import InMemoryConversationStore
+from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.chat.service import ChatService
 from tunedd_api.indexing.indexer import Indexer
 from tunedd_api.runtime import build_runtime

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from tunedd_api.api.dependencies import ChatDep, ReadyStateDep, StateDep
@@ -14,6 +15,8 @@ from tunedd_api.api.schemas import (
     AnswerOut,
     CitationOut,
     ConversationCreatedOut,
+    ConversationListItemOut,
+    ConversationListOut,
     ConversationOut,
     CreateConversationIn,
     DroppedCitationOut,
@@ -73,6 +76,32 @@ def create_conversation(
     conversation = state.conversations.create(document_ids)
     return ConversationCreatedOut(
         id=conversation.id, document_ids=_scope(conversation), created_at=conversation.created_at
+    )
+
+
+@router.get("", response_model=ConversationListOut, summary="List conversations")
+def list_conversations(
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Conversations per page.")] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> ConversationListOut:
+    """Stored conversations, newest first, with a title from each one's first question."""
+    page = state.conversations.page(limit=limit, cursor=cursor)
+    return ConversationListOut(
+        conversations=[
+            ConversationListItemOut(
+                id=c.id,
+                document_ids=list(c.document_ids) if c.document_ids is not None else None,
+                created_at=c.created_at,
+                title=c.title,
+                last_active_at=c.last_active_at,
+                message_count=c.message_count,
+            )
+            for c in page.conversations
+        ],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -164,7 +193,7 @@ async def send_message(
     if not (body.stream or "text/event-stream" in accept):
         turn = await chat.send(conversation_id, body.message)
         return _answer_out(conversation_id, turn)
-    chat.validate(conversation_id, body.message)
+    await asyncio.to_thread(chat.validate, conversation_id, body.message)
     chat.model.ensure_capacity()
     return await stream_answer(
         lambda on_event: chat.send(conversation_id, body.message, on_event=on_event),

@@ -35,7 +35,7 @@ async def readyz(state: StateDep) -> JSONResponse:
         "dependencies": dependencies,
         "circuit_breakers": breakers,
         "llm_queue_depth": state.backend.chat_model.queue_depth,
-        "conversations": state.conversations.count(),
+        "conversations": await asyncio.to_thread(state.conversations.count),
     }
     return JSONResponse(status_code=200 if ready else 503, content=body)
 

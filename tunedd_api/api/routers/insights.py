@@ -55,12 +55,12 @@ async def discover_themes(body: ThemeRequestIn, state: ReadyStateDep) -> ThemeAn
 @router.get("/conversations", response_model=ThemeAnalysisOut, summary="What users ask about")
 async def conversation_themes(state: ReadyStateDep) -> ThemeAnalysisOut:
     """Sub-themes of the user messages across current conversations (nothing new is stored)."""
+    questions = await asyncio.to_thread(
+        state.conversations.recent_questions, state.settings.insights_max_sentences
+    )
     sentences = [
-        InputSentence(id=str(conversation.id), sentence=message.content)
-        for conversation in state.conversations.list()
-        for message in conversation.messages
-        if message.role == "user"
-    ][: state.settings.insights_max_sentences]
+        InputSentence(id=str(conversation_id), sentence=text) for conversation_id, text in questions
+    ]
     if not sentences:
         return ThemeAnalysisOut(
             theme="questions to tunedd",

@@ -17,6 +17,7 @@ def _run(connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
         compare_type=True,
+        version_table=context.config.attributes.get("version_table", "alembic_version"),
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

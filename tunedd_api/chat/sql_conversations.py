@@ -1,0 +1,294 @@
+"""Conversations in SQL (SQLAlchemy Core): a SQLite file in the index directory by default,
+PostgreSQL by URL. The default store: conversations survive restarts and crashes.
+
+A question and its answer are written in one transaction after the answer is complete, so a
+process killed mid-answer leaves every acknowledged turn and no partial one. Each access
+touches ``last_active_at`` with a single ``UPDATE ... RETURNING`` that also applies the TTL
+(an idle conversation is gone even before the sweep deletes its rows); expired rows are
+swept when conversations are created, counted or listed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, and_, select, update
+
+from tunedd_api.chat.conversations import (
+    Conversation,
+    ConversationPage,
+    ConversationSession,
+    ConversationStore,
+    ConversationSummary,
+    SessionRegistry,
+    decode_cursor,
+    encode_cursor,
+    title_of,
+)
+from tunedd_api.errors import (
+    ConversationCapacityError,
+    ConversationFullError,
+    ConversationNotFoundError,
+)
+from tunedd_api.storage.schema import conversations, messages
+from tunedd_api.turns import Citation, Message, utc_now
+
+logger = logging.getLogger(__name__)
+
+
+class SqlConversationStore(ConversationStore):
+    """Conversations and messages in two tables of the application database.
+
+    :param engine: The application database (migrated by the caller).
+    :param max_conversations: Most conversations held; more are refused (503).
+    :param ttl_s: Idle seconds after which a conversation expires (None: never).
+    :param max_messages: Most messages per conversation (None: unlimited).
+    :param now: The wall clock (tests inject one).
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        max_conversations: int = 10_000,
+        ttl_s: float | None = None,
+        max_messages: int | None = None,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.engine = engine
+        self.max_conversations = max_conversations
+        self.ttl_s = ttl_s
+        self.max_messages = max_messages
+        self._now = now
+        self._sessions = SessionRegistry()
+
+    def create(self, document_ids: list[str] | None) -> Conversation:
+        """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
+        scope = tuple(dict.fromkeys(document_ids)) if document_ids is not None else None
+        now = self._now()
+        conversation = Conversation(id=uuid.uuid4(), document_ids=scope, created_at=now)
+        with self.engine.begin() as connection:
+            self._expire(connection)
+            held = connection.execute(select(func.count()).select_from(conversations)).scalar()
+            if held >= self.max_conversations:
+                raise ConversationCapacityError(
+                    f"the server holds its maximum of {self.max_conversations} conversations; "
+                    "retry later or delete finished ones",
+                    retry_after_s=self._seconds_until_next_expiry(connection),
+                )
+            connection.execute(
+                insert(conversations).values(
+                    id=str(conversation.id),
+                    document_ids=list(scope) if scope is not None else None,
+                    created_at=now,
+                    last_active_at=now,
+                    message_count=0,
+                )
+            )
+        return conversation
+
+    def get(self, conversation_id: uuid.UUID) -> Conversation:
+        """The conversation with its messages; raises ConversationNotFoundError."""
+        with self.engine.begin() as connection:
+            row = self._touch(connection, conversation_id)
+            rows = connection.execute(
+                select(messages)
+                .where(messages.c.conversation_id == str(conversation_id))
+                .order_by(messages.c.seq)
+            )
+            history = tuple(_message(r._mapping) for r in rows)
+        return Conversation(
+            id=conversation_id,
+            document_ids=_scope(row.document_ids),
+            created_at=_utc(row.created_at),
+            messages=history,
+        )
+
+    def message_count(self, conversation_id: uuid.UUID) -> int:
+        """Messages the conversation holds; raises ConversationNotFoundError."""
+        with self.engine.begin() as connection:
+            return self._touch(connection, conversation_id).message_count
+
+    def append(self, conversation_id: uuid.UUID, new: list[Message]) -> None:
+        """Append messages in one transaction (a question and its answer are never split)."""
+        with self.engine.begin() as connection:
+            row = self._touch(connection, conversation_id)
+            held = row.message_count
+            if self.max_messages is not None and held + len(new) > self.max_messages:
+                raise ConversationFullError(
+                    f"conversation {conversation_id} reached its limit of {self.max_messages} "
+                    "messages; start a new conversation"
+                )
+            connection.execute(
+                insert(messages),
+                [_row(conversation_id, held + i, message) for i, message in enumerate(new)],
+            )
+            connection.execute(
+                update(conversations)
+                .where(conversations.c.id == str(conversation_id))
+                .values(message_count=held + len(new), title=row.title or title_of(new))
+            )
+
+    def delete(self, conversation_id: uuid.UUID) -> None:
+        """Forget a conversation and its messages; raises ConversationNotFoundError."""
+        with self.engine.begin() as connection:
+            self._touch(connection, conversation_id)
+            _delete(connection, [str(conversation_id)])
+        self._sessions.drop([conversation_id])
+
+    def session(self, conversation_id: uuid.UUID) -> ConversationSession:
+        """The conversation's in-process state (created on first use)."""
+        with self.engine.begin() as connection:
+            self._touch(connection, conversation_id)
+        return self._sessions.get(conversation_id)
+
+    def sessions(self) -> int:
+        """Number of in-process conversation states held."""
+        return len(self._sessions)
+
+    def count(self) -> int:
+        """Number of live conversations (expired ones swept first)."""
+        with self.engine.begin() as connection:
+            self._expire(connection)
+            return connection.execute(select(func.count()).select_from(conversations)).scalar()
+
+    def page(self, *, limit: int, cursor: str | None = None) -> ConversationPage:
+        """Conversations newest first, ``limit`` at a time, after ``cursor``."""
+        query = select(conversations).order_by(
+            conversations.c.created_at.desc(), conversations.c.id.desc()
+        )
+        if cursor:
+            created, after_id = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    conversations.c.created_at < created,
+                    and_(
+                        conversations.c.created_at == created,
+                        conversations.c.id < str(after_id),
+                    ),
+                )
+            )
+        with self.engine.begin() as connection:
+            self._expire(connection)
+            rows = connection.execute(query.limit(limit + 1)).fetchall()
+        listed = [_summary(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return ConversationPage(listed, encode_cursor(listed[-1]) if more else None)
+
+    def recent_questions(self, limit: int) -> list[tuple[uuid.UUID, str]]:
+        """The newest user messages across conversations (conversation id, text)."""
+        query = (
+            select(messages.c.conversation_id, messages.c.content)
+            .join(conversations, conversations.c.id == messages.c.conversation_id)
+            .where(messages.c.role == "user", *self._live())
+            .order_by(messages.c.created_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [(uuid.UUID(r.conversation_id), r.content) for r in connection.execute(query)]
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def _live(self) -> list[Any]:
+        if self.ttl_s is None:
+            return []
+        return [conversations.c.last_active_at >= self._now() - timedelta(seconds=self.ttl_s)]
+
+    def _touch(self, connection: Connection, conversation_id: uuid.UUID) -> Any:
+        """Mark the conversation active and return its row; not found if absent or expired."""
+        row = connection.execute(
+            update(conversations)
+            .where(conversations.c.id == str(conversation_id), *self._live())
+            .values(last_active_at=self._now())
+            .returning(
+                conversations.c.document_ids,
+                conversations.c.created_at,
+                conversations.c.message_count,
+                conversations.c.title,
+            )
+        ).first()
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id))
+        return row
+
+    def _expire(self, connection: Connection) -> None:
+        if self.ttl_s is None:
+            return
+        cutoff = self._now() - timedelta(seconds=self.ttl_s)
+        expired = (
+            connection.execute(
+                select(conversations.c.id).where(conversations.c.last_active_at < cutoff)
+            )
+            .scalars()
+            .all()
+        )
+        if expired:
+            _delete(connection, list(expired))
+            self._sessions.drop([uuid.UUID(i) for i in expired])
+            logger.info("Expired %d idle conversations", len(expired))
+
+    def _seconds_until_next_expiry(self, connection: Connection) -> int:
+        oldest = connection.execute(select(func.min(conversations.c.last_active_at))).scalar()
+        if self.ttl_s is None or oldest is None:
+            return 60
+        remaining = _utc(oldest) + timedelta(seconds=self.ttl_s) - self._now()
+        return max(1, math.ceil(remaining.total_seconds()))
+
+
+def _delete(connection: Connection, ids: list[str]) -> None:
+    # Explicit, not only ON DELETE CASCADE: a SQLite connection without the pragma skips it.
+    connection.execute(delete(messages).where(messages.c.conversation_id.in_(ids)))
+    connection.execute(delete(conversations).where(conversations.c.id.in_(ids)))
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; every stored one is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _scope(document_ids: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(document_ids) if document_ids is not None else None
+
+
+def _row(conversation_id: uuid.UUID, seq: int, message: Message) -> dict[str, Any]:
+    return {
+        "conversation_id": str(conversation_id),
+        "seq": seq,
+        "id": str(message.id),
+        "role": message.role,
+        "content": message.content,
+        "created_at": message.created_at,
+        "citations": [asdict(c) for c in message.citations],
+        "retrieval_query": message.retrieval_query,
+        "groundedness": message.groundedness,
+    }
+
+
+def _message(row: Any) -> Message:
+    return Message(
+        role=row["role"],
+        content=row["content"],
+        id=uuid.UUID(row["id"]),
+        created_at=_utc(row["created_at"]),
+        citations=tuple(Citation(**c) for c in row["citations"]),
+        retrieval_query=row["retrieval_query"],
+        groundedness=row["groundedness"],
+    )
+
+
+def _summary(row: Any) -> ConversationSummary:
+    return ConversationSummary(
+        id=uuid.UUID(row.id),
+        title=row.title,
+        document_ids=_scope(row.document_ids),
+        created_at=_utc(row.created_at),
+        last_active_at=_utc(row.last_active_at),
+        message_count=row.message_count,
+    )

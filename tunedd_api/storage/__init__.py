@@ -1,0 +1,1 @@
+"""The application's SQL database: engine, tables and migrations (conversations, keys, jobs)."""

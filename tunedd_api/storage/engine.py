@@ -1,0 +1,41 @@
+"""SQLAlchemy engines for tunedd's databases: SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+#: Seconds a SQLite writer waits for another process's write lock before failing.
+SQLITE_BUSY_S = 60
+#: Seconds to wait for a PostgreSQL connection before reporting the database unavailable.
+CONNECT_TIMEOUT_S = 10
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys, so several
+    processes can share one file and a process killed mid-write loses no committed row."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}  # fail fast: 503
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
+
+
+def sqlite_file_exists(url: str) -> bool:
+    """False for a SQLite URL whose file is not there yet (any other URL: True)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///")).exists()
+    return True
