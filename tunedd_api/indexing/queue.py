@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ class UploadQueue:
         self._current: UploadJob | None = None
         self._progress: dict[str, UploadProgress] = {}
         self._changed = threading.Condition()
-        self._run_lock = threading.Lock()  # one indexing run or one deletion at a time
+        self._run_lock = threading.Lock()  # held by each indexing run
         self._stopping = False
         self._thread: threading.Thread | None = None
 
@@ -125,16 +126,19 @@ class UploadQueue:
             )
 
     def delete(self, document_id: str) -> None:
-        """Forget an upload: dequeue it, wait for its run, drop its chunks, file and record."""
+        """Forget an upload: dequeue it (or wait for its run to end), drop its chunks, file
+        and record."""
         with self._changed:
             for job in [j for j in self._pending if j.document_id == document_id]:
                 job.cancelled = True
                 self._pending.remove(job)
-            if self._current is not None and self._current.document_id == document_id:
+            running = self._current is not None and self._current.document_id == document_id
+            if running:
                 self._current.cancelled = True
             self._progress.pop(document_id, None)
             self._changed.notify_all()
-        with self._run_lock:
+        # Only this document's own run is waited for: it could still write chunks.
+        with self._run_lock if running else nullcontext():
             self._store_guard.call(
                 lambda: self._store.delete_by_filter(document_filter([document_id]))
             )
