@@ -3,6 +3,7 @@ graph without pruning, dedup, a full queue, deletion, and the startup sync keepi
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from fakes import FakeStack
 from pdf_factory import make_pdf
 
 from tunedd_api.components.pdf_text import document_id_for
-from tunedd_api.documents import MARKER_FILTER, DocumentRecord
+from tunedd_api.documents import MARKER_FILTER, DocumentRecord, document_filter
 from tunedd_api.errors import (
     DocumentNotFoundError,
     DocumentsRemovedError,
@@ -188,3 +189,30 @@ def make_record(document_id: str) -> DocumentRecord:
 )
 def test_clean_file_names(given: str, extension: str, kept: str) -> None:
     assert clean_file_name(given, extension) == kept
+
+
+def test_delete_during_indexing_leaves_no_chunk_file_or_record(intake, backend, catalog, tmp_path):
+    entered, release = threading.Event(), threading.Event()
+    embed = backend.document_embedder.run
+
+    def gated(documents):
+        entered.set()
+        assert release.wait(60)
+        return embed(documents=documents)
+
+    backend.document_embedder.run = gated
+    glacier = make_pdf(tmp_path / "src" / "glacier.pdf", GLACIER)
+    [accepted] = intake.accept([received(intake, glacier)])
+    intake.queue.start()
+    assert entered.wait(60)  # the worker is embedding the upload now
+    deleting = threading.Thread(target=intake.delete, args=(accepted.document_id,))
+    deleting.start()
+    release.set()
+    deleting.join(60)
+    assert intake.queue.wait_idle(60)
+    intake.queue.stop()
+
+    assert not deleting.is_alive()
+    assert catalog.get(accepted.document_id) is None
+    assert backend.document_store.filter_documents(document_filter([accepted.document_id])) == []
+    assert stored_uploads(intake.store.folder) == []
