@@ -41,7 +41,7 @@ RUN groupadd --system --gid 10001 tunedd \
 COPY --from=builder /opt/venv /opt/venv
 
 WORKDIR /app
-RUN mkdir -p /app/data && chown -R tunedd:tunedd /app
+RUN mkdir -p /app/data /app/uploads && chown -R tunedd:tunedd /app
 
 EXPOSE 8000
 

@@ -1,5 +1,6 @@
 """`tunedd` command line: serve the API, index the data folder, evaluate, dump the pipelines,
-and the batch scoring commands (db, ingest, worker, quality, spot-check)."""
+the batch scoring commands (db, ingest, worker, quality, spot-check), and `documents
+add/list/remove` against a running server."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from tunedd_api.indexing.commands import add_commands as add_documents_commands
 from tunedd_api.observability.logging import configure_logging
 from tunedd_api.records.commands import add_commands as add_records_commands
 from tunedd_api.settings import Settings
@@ -50,9 +52,10 @@ def _index(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         runtime.prepare(chat=False)
-        report = Indexer(pipeline=runtime.indexing, data_dir=settings.data_dir).sync(
-            on_progress=lambda progress: render_progress(progress, sys.stderr)
+        indexer = Indexer(
+            pipeline=runtime.indexing, data_dir=settings.data_dir, uploads_dir=settings.uploads_path
         )
+        report = indexer.sync(on_progress=lambda progress: render_progress(progress, sys.stderr))
     finally:
         runtime.close()
     print(
@@ -155,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     dump.add_argument("--out", default="pipelines", help="folder to write to (default: pipelines)")
     dump.set_defaults(run=_dump_pipelines)
     add_records_commands(commands)
+    add_documents_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)

@@ -71,7 +71,7 @@ class DocumentRecord:
     title: str
     page_count: int
     chunk_count: int
-    status: str  # "indexed" or "failed"
+    status: str  # "indexed" or "failed"; uploads are "queued" or "indexing" before
     error: str | None = None
 
     @classmethod

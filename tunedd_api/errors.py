@@ -80,3 +80,50 @@ class ConversationCapacityError(TunedDError):
 
 class ConversationFullError(TunedDError):
     """The conversation reached its message limit; the client should start a new one."""
+
+
+class DocumentNotFoundError(TunedDError):
+    """No document (indexed, failed, queued or uploaded) has this id."""
+
+    def __init__(self, document_id: str) -> None:
+        super().__init__(f"document {document_id} not found")
+        self.document_id = document_id
+
+
+class ReadOnlyDocumentError(TunedDError):
+    """The document comes from the startup data folder, which the API does not change."""
+
+    def __init__(self, document_id: str) -> None:
+        super().__init__(
+            f"document {document_id} is in the data folder and read-only; remove the file "
+            "from the folder and restart to drop it"
+        )
+        self.document_id = document_id
+
+
+class DocumentsRemovedError(TunedDError):
+    """A conversation's scope names documents that were removed since it was created."""
+
+    def __init__(self, document_ids: list[str]) -> None:
+        super().__init__(
+            "this conversation is scoped to documents that were removed: "
+            + ", ".join(document_ids)
+            + "; start a new conversation"
+        )
+        self.document_ids = document_ids
+
+
+class UploadTooLargeError(TunedDError):
+    """An uploaded file, or the number of files in one request, is over its limit."""
+
+
+class UnsupportedFileTypeError(TunedDError):
+    """An uploaded file's content is not a supported document format."""
+
+
+class UploadQueueFullError(TunedDError):
+    """The upload indexing queue has no room; the client should retry later."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

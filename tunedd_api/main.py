@@ -78,7 +78,12 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        # Every file at its limit, plus room for the multipart headers.
+        max_upload_body_bytes=settings.max_upload_files * (settings.max_upload_bytes + 65_536),
+    )
     register_error_handlers(app)
     for module in (health, documents, conversations, search, insights, openai, records, web):
         app.include_router(module.router)

@@ -209,6 +209,25 @@ class Settings(BaseSettings):
         262_144, ge=1024, description="Largest request body; bigger ones get 413."
     )
 
+    # --- runtime uploads (POST /documents) ------------------------------------------------
+    upload_dir: Path | None = Field(
+        None,
+        description="Where uploaded files are kept (survive restarts); default: "
+        "`<index_dir>/uploads`.",
+    )
+    max_upload_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest uploaded file; bigger ones get 413."
+    )
+    max_upload_files: int = Field(
+        20, ge=1, le=1000, description="Most files in one upload request; more get 413."
+    )
+    max_upload_pages: int = Field(
+        2000, ge=1, description="Most pages in an uploaded PDF; longer ones are `failed`."
+    )
+    upload_queue_size: int = Field(
+        32, ge=1, description="Uploads waiting to be indexed; more get 503 with Retry-After."
+    )
+
     # --- theme discovery (/insights) -----------------------------------------------------
     insights_max_sentences: int = Field(
         2000, ge=1, le=20_000, description="Most sentences one /insights/themes request may send."
@@ -337,3 +356,8 @@ class Settings(BaseSettings):
         if self.top_k > self.max_top_k:
             raise ValueError("top_k must not exceed max_top_k")
         return self
+
+    @property
+    def uploads_path(self) -> Path:
+        """The folder of uploaded files: ``upload_dir``, else ``<index_dir>/uploads``."""
+        return self.upload_dir or self.index_dir / "uploads"

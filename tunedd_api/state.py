@@ -16,7 +16,8 @@ from tunedd_api.chat.service import ChatService
 from tunedd_api.chat.summary import Summarizer, SummaryService
 from tunedd_api.components.hybrid_retriever import HybridRetriever
 from tunedd_api.indexing.catalog import DocumentCatalog
-from tunedd_api.indexing.indexer import Indexer, IndexReport
+from tunedd_api.indexing.indexer import IndexReport
+from tunedd_api.indexing.intake import DocumentIntake
 from tunedd_api.observability.metrics import track_conversations, track_queue_depth
 from tunedd_api.records.store import RecordStore
 from tunedd_api.runtime import Runtime
@@ -37,6 +38,7 @@ class AppState:
     conversations: ConversationStore
     chat: ChatService
     summaries: SummaryService
+    intake: DocumentIntake
     ready: bool = False
     startup_error: str | None = None
     index_report: IndexReport | None = None
@@ -78,11 +80,13 @@ class AppState:
         settings, stack = runtime.settings, runtime.stack
         track_conversations(conversations.count)
         track_queue_depth(lambda: stack.chat_model.queue_depth)
+        catalog = DocumentCatalog()
         chat = ChatService(
             pipeline=runtime.chat,
             conversations=conversations,
             chat_model=stack.chat_model,
             settings=settings,
+            check_scope=catalog.require_still_indexed,
         )
         summarizer = Summarizer(
             chat_model=stack.chat_model,
@@ -92,19 +96,23 @@ class AppState:
         return cls(
             settings=settings,
             runtime=runtime,
-            catalog=DocumentCatalog(),
+            catalog=catalog,
             conversations=conversations,
             chat=chat,
             summaries=SummaryService(conversations=conversations, summarizer=summarizer),
+            intake=DocumentIntake.build(runtime, catalog),
         )
 
     async def start(self) -> None:
-        """Prepare the runtime and index the data folder (blocking work in a thread)."""
+        """Prepare the runtime, index the data folder and the kept uploads, then start the
+        upload worker (blocking work in a thread)."""
         try:
             await asyncio.to_thread(self.runtime.prepare)
-            indexer = Indexer(pipeline=self.runtime.indexing, data_dir=self.settings.data_dir)
-            self.index_report = await asyncio.to_thread(indexer.sync)
+            await asyncio.to_thread(self.intake.store.prepare)
+            # The data folder and the kept uploads together: the run drops every other document.
+            self.index_report = await asyncio.to_thread(self.intake.indexer.sync)
             self.catalog.replace(self.index_report.records)
+            self.intake.queue.start()
             self.ready = True
         except Exception as error:
             self.startup_error = str(error)
@@ -115,6 +123,7 @@ class AppState:
         """Cancel unfinished startup work and release the backend."""
         if self._startup_task is not None and not self._startup_task.done():
             self._startup_task.cancel()
+        await asyncio.to_thread(self.intake.queue.stop)
         await asyncio.to_thread(self.runtime.close)
         await asyncio.to_thread(self.conversations.close)
         if self._records is not None:

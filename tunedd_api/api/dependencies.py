@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from tunedd_api.chat.service import ChatService
 from tunedd_api.errors import NotReadyError
+from tunedd_api.indexing.intake import DocumentIntake
 from tunedd_api.state import AppState
 
 
@@ -28,6 +29,12 @@ def get_chat(state: Annotated[AppState, Depends(get_ready_state)]) -> ChatServic
     return state.chat
 
 
+def get_intake(state: Annotated[AppState, Depends(get_ready_state)]) -> DocumentIntake:
+    """Runtime uploads (only once ready: the worker starts after startup indexing)."""
+    return state.intake
+
+
 StateDep = Annotated[AppState, Depends(get_state)]
 ReadyStateDep = Annotated[AppState, Depends(get_ready_state)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
+IntakeDep = Annotated[DocumentIntake, Depends(get_intake)]

@@ -15,6 +15,9 @@ from tunedd_api.errors import (
     ConversationCapacityError,
     ConversationFullError,
     ConversationNotFoundError,
+    DocumentNotFoundError,
+    DocumentsRemovedError,
+    ReadOnlyDocumentError,
     RecordNotFoundError,
     GenerationTimeoutError,
     InvalidInputError,
@@ -23,6 +26,9 @@ from tunedd_api.errors import (
     StructuredOutputError,
     TunedDError,
     UnknownDocumentsError,
+    UnsupportedFileTypeError,
+    UploadQueueFullError,
+    UploadTooLargeError,
 )
 from tunedd_api.resilience import CircuitOpenError
 
@@ -32,6 +38,12 @@ logger = logging.getLogger(__name__)
 _STATUS: list[tuple[type[TunedDError], int, str]] = [
     (ConversationNotFoundError, 404, "conversation_not_found"),
     (RecordNotFoundError, 404, "record_not_found"),
+    (DocumentNotFoundError, 404, "document_not_found"),
+    (ReadOnlyDocumentError, 409, "read_only_document"),
+    (DocumentsRemovedError, 409, "documents_removed"),
+    (UploadTooLargeError, 413, "upload_too_large"),
+    (UnsupportedFileTypeError, 415, "unsupported_file_type"),
+    (UploadQueueFullError, 503, "upload_queue_full"),
     (ConversationFullError, 409, "conversation_full"),
     (ConversationCapacityError, 503, "too_many_conversations"),
     (UnknownDocumentsError, 422, "unknown_documents"),
@@ -59,7 +71,7 @@ async def _handle_domain_error(request: Request, error: TunedDError) -> JSONResp
     log = logger.warning if status >= 500 else logger.info
     log("%s %s -> %d %s: %s", request.method, request.url.path, status, code, error.message)
     body: dict = {"detail": error.message, "code": code}
-    if isinstance(error, UnknownDocumentsError):
+    if isinstance(error, (UnknownDocumentsError, DocumentsRemovedError)):
         body["document_ids"] = error.document_ids
     headers = {}
     retry_after = getattr(error, "retry_after_s", None)

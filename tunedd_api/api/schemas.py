@@ -17,16 +17,50 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class IndexingProgressOut(BaseModel):
+    """How far an upload's indexing is (null where not known yet)."""
+
+    pages_total: int | None = Field(None, description="Pages in the file.")
+    chunks_done: int = Field(0, description="Chunks embedded so far.")
+    chunks_total: int | None = Field(None, description="Chunks the file was cut into.")
+
+
 class DocumentOut(BaseModel):
-    """One PDF of the collection."""
+    """One document of the collection."""
 
     id: str = Field(description="Stable id: a prefix of the sha256 of the file's bytes.")
-    file_name: str = Field(description="File name in the data folder.")
+    file_name: str = Field(description="File name (uploads: the cleaned name given).")
     title: str = Field(description="Title from the PDF metadata or its first page.")
     page_count: int = Field(description="Pages in the PDF (0 when it could not be read).")
     chunk_count: int = Field(description="Chunks indexed for retrieval.")
-    status: Literal["indexed", "failed"] = Field(description="Whether the file is searchable.")
+    status: Literal["queued", "indexing", "indexed", "failed"] = Field(
+        description="`indexed`: searchable; `queued`/`indexing`: an upload on its way; "
+        "`failed`: see `error`."
+    )
     error: str | None = Field(None, description="Why indexing failed (only when `failed`).")
+    source: Literal["folder", "upload"] = Field(
+        "folder", description="`folder`: the startup data folder (read-only); `upload`."
+    )
+    progress: IndexingProgressOut | None = Field(
+        None, description="While `queued` or `indexing`: pages and chunks done/total."
+    )
+
+
+class UploadedDocumentOut(BaseModel):
+    """What became of one uploaded file."""
+
+    id: str = Field(description="Document id (content hash); poll GET /documents/{id}.")
+    file_name: str = Field(description="The cleaned file name the document is shown under.")
+    status: Literal["queued", "indexing", "indexed", "failed"] = Field(description="Status now.")
+    duplicate: bool = Field(
+        description="The same bytes were already in the collection: its id, nothing embedded."
+    )
+
+
+class UploadOut(BaseModel):
+    """The files of one upload request, in request order."""
+
+    documents: list[UploadedDocumentOut] = Field(description="One entry per uploaded file.")
 
 
 class DocumentListOut(BaseModel):

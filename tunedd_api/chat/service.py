@@ -15,7 +15,7 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from haystack import Pipeline
 from haystack.core.errors import PipelineRuntimeError
@@ -55,11 +55,14 @@ class ChatService:
         conversations: ConversationStore,
         chat_model: GuardedChatGenerator,
         settings: Settings,
+        check_scope: Callable[[list[str]], None] | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._conversations = conversations
         self._model = chat_model
         self._settings = settings
+        # Raises DocumentsRemovedError when a conversation's documents were deleted since.
+        self._check_scope = check_scope
 
     @property
     def model(self) -> GuardedChatGenerator:
@@ -80,10 +83,13 @@ class ChatService:
         return question
 
     def validate(self, conversation_id: uuid.UUID, text: str) -> str:
-        """The cleaned question; raises for a bad message, a full conversation or an unknown
-        one."""
+        """The cleaned question; raises for a bad message, a full conversation, an unknown
+        one, or one scoped to documents that were removed since (409 documents_removed)."""
         question = self.clean_question(text)
         self._conversations.ensure_room(conversation_id, 2)  # also 404 for unknown ids
+        scope = self._conversations.get(conversation_id).document_ids
+        if scope is not None and self._check_scope is not None:
+            self._check_scope(list(scope))
         return question
 
     async def send(

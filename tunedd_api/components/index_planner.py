@@ -62,7 +62,11 @@ class IndexPlanner:
         prefetch_meta=list[dict[str, Any]],
     )
     def run(
-        self, sources: list[str], batch: int | None = None, attempted: list[str] | None = None
+        self,
+        sources: list[str],
+        batch: int | None = None,
+        attempted: list[str] | None = None,
+        prune: bool = True,
     ) -> dict[str, Any]:
         """Plan the run for ``sources`` (every file that should be indexed) and drop the rest.
 
@@ -70,6 +74,9 @@ class IndexPlanner:
         :param batch: Convert at most this many pending files in this run (``None``: all).
         :param attempted: Document ids already tried in this indexing pass (not planned again,
             so a file that failed is not retried in a loop).
+        :param prune: Delete the chunks of every document not in ``sources`` (a whole
+            collection). ``False`` adds ``sources`` to the store and leaves every other document
+            as it is (a runtime upload).
         :returns: ``sources``/``meta``: files to convert, with their ``document_id``;
             ``reused``: records of unchanged files; ``failed``: duplicates of another file's
             content; ``removed``: documents dropped from the store; ``deferred``: pending files
@@ -87,7 +94,8 @@ class IndexPlanner:
             ids[doc_id] = path
         indexed = {record.document_id: record for record in self._indexed()}
         keep = [doc_id for doc_id in ids if doc_id in indexed]
-        self._delete_all_but(keep)
+        if prune:
+            self._delete_all_but(keep)
         reused = [self._reuse(indexed[doc_id], ids[doc_id]) for doc_id in keep]
         tried = set(attempted or ())
         pending = [doc_id for doc_id in ids if doc_id not in indexed and doc_id not in tried]
@@ -101,7 +109,7 @@ class IndexPlanner:
             "meta": [{"document_id": doc_id} for doc_id in now],
             "reused": reused,
             "failed": failed,
-            "removed": len(set(indexed) - set(keep)),
+            "removed": len(set(indexed) - set(keep)) if prune else 0,
             "deferred": len(pending) - len(now),
             "prefetch_sources": [str(ids[doc_id]) for doc_id in following],
             "prefetch_meta": [{"document_id": doc_id} for doc_id in following],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from itertools import groupby
-from typing import Any
+from typing import Any, Callable
 
 from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.document_stores.types import DuplicatePolicy
@@ -44,10 +44,16 @@ class GuardedDocumentEmbedder:
         self.embedder = embedder
         self.batch_size = batch_size
         self._guard: Guard = Guards.passthrough().embedder
+        self._on_progress: Callable[[str, int, int], None] | None = None
 
     def use_guards(self, guards: Guards) -> None:
         """Retry and break the circuit with the runtime's shared embedder guard."""
         self._guard = guards.embedder
+
+    def observe(self, on_progress: Callable[[str, int, int], None] | None) -> None:
+        """Call ``on_progress(document_id, chunks_done, chunks_total)`` after every batch
+        (``None``: stop); upload status shows it. Not serialised."""
+        self._on_progress = on_progress
 
     def warm_up(self) -> None:
         """Load the wrapped embedder."""
@@ -94,6 +100,8 @@ class GuardedDocumentEmbedder:
                 embedded += self._guard.call(
                     lambda: self.embedder.run(documents=batch)["documents"]
                 )
+            if self._on_progress is not None:
+                self._on_progress(batch[0].meta["document_id"], len(embedded), len(documents))
         return embedded
 
 

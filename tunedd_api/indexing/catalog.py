@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from tunedd_api.errors import UnknownDocumentsError
+from tunedd_api.errors import DocumentsRemovedError, UnknownDocumentsError
 from tunedd_api.documents import DocumentRecord
 
 
 class DocumentCatalog:
-    """Records of indexed and failed documents, replaced as a whole after each indexing run."""
+    """Records of indexed and failed documents: replaced as a whole after the startup run, then
+    updated one document at a time as uploads are queued, indexed, fail or are removed."""
 
     def __init__(self, records: list[DocumentRecord] | None = None) -> None:
         self._lock = threading.Lock()
@@ -21,6 +22,28 @@ class DocumentCatalog:
         by_key = {(r.document_id if r.status == "indexed" else r.file_name): r for r in records}
         with self._lock:
             self._records = by_key
+
+    def put(self, record: DocumentRecord) -> None:
+        """Add or update one document's record (an upload queued, indexing, done or failed)."""
+        with self._lock:
+            self._records[record.document_id] = record
+
+    def get(self, document_id: str) -> DocumentRecord | None:
+        """The record of ``document_id``, if the catalog has one."""
+        with self._lock:
+            found = self._records.get(document_id)
+            if found is None:  # failed files are keyed by name (duplicates share an id)
+                found = next(
+                    (r for r in self._records.values() if r.document_id == document_id), None
+                )
+            return found
+
+    def remove(self, document_id: str) -> None:
+        """Forget ``document_id`` (a deleted upload)."""
+        with self._lock:
+            self._records = {
+                key: r for key, r in self._records.items() if r.document_id != document_id
+            }
 
     def all(self) -> list[DocumentRecord]:
         """Every record, indexed and failed, sorted by file name."""
@@ -38,3 +61,11 @@ class DocumentCatalog:
         unknown = [doc_id for doc_id in dict.fromkeys(document_ids) if doc_id not in known]
         if unknown:
             raise UnknownDocumentsError(unknown)
+
+    def require_still_indexed(self, document_ids: list[str]) -> None:
+        """Raise DocumentsRemovedError naming every id of a conversation scope that is no
+        longer indexed (it was when the conversation was created)."""
+        known = self.indexed_ids()
+        removed = [doc_id for doc_id in dict.fromkeys(document_ids) if doc_id not in known]
+        if removed:
+            raise DocumentsRemovedError(removed)

@@ -17,6 +17,7 @@ from pathlib import Path
 from haystack import Pipeline
 
 from tunedd_api.documents import DocumentRecord
+from tunedd_api.indexing.uploads import stored_uploads
 from tunedd_api.observability.metrics import INDEXED_CHUNKS, INDEXED_DOCUMENTS, INDEXING_PENDING
 from tunedd_api.pipelines.indexing import REPORTED
 
@@ -56,28 +57,51 @@ def find_pdfs(data_dir: Path) -> list[Path]:
 
 
 class Indexer:
-    """Synchronises the store with the PDFs of a folder through the indexing pipeline.
+    """Synchronises the store with the PDFs of a folder (plus the uploaded files kept in
+    ``uploads_dir``) through the indexing pipeline.
 
     The graph runs once per ``files_per_run`` pending files (each run's files are committed
     before the next starts, and the next batch is parsed while this one is embedded).
     """
 
-    def __init__(self, *, pipeline: Pipeline, data_dir: Path, files_per_run: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        data_dir: Path,
+        files_per_run: int = 1,
+        uploads_dir: Path | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.data_dir = Path(data_dir)
         self.files_per_run = files_per_run
+        self.uploads_dir = uploads_dir
 
     def sync(
         self,
         data_dir: Path | None = None,
         on_progress: Callable[[IndexProgress], None] | None = None,
     ) -> IndexReport:
-        """Index ``data_dir`` (default: the configured one) and return the report (blocking).
+        """Index ``data_dir`` (default: the configured one) and the stored uploads, drop every
+        other document from the store, and return the report (blocking).
 
         ``on_progress`` is called after every graph run (one per file to convert).
         """
-        started = time.monotonic()
         files = find_pdfs(Path(data_dir or self.data_dir))
+        if self.uploads_dir is not None:
+            files += stored_uploads(self.uploads_dir)
+        return self.index(files, prune=True, on_progress=on_progress)
+
+    def index(
+        self,
+        files: list[Path],
+        *,
+        prune: bool,
+        on_progress: Callable[[IndexProgress], None] | None = None,
+    ) -> IndexReport:
+        """Index ``files`` (blocking). ``prune``: they are the whole collection, and chunks of
+        every other document are deleted; else they are added and nothing else is touched."""
+        started = time.monotonic()
         INDEXING_PENDING.set(len(files))
         runs: list[dict[str, dict]] = []
         attempted: list[str] = []
@@ -87,6 +111,7 @@ class Indexer:
                     "sources": [str(path) for path in files],
                     "batch": self.files_per_run,
                     "attempted": attempted,
+                    "prune": prune,
                 }
                 outputs = self.pipeline.run(
                     {"planner": planner_input}, include_outputs_from=REPORTED

@@ -1,29 +1,132 @@
-"""GET /documents: the collection and each file's indexing status."""
+"""/documents: the collection, each document's status, runtime uploads and their deletion."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import Annotated
 
-from tunedd_api.api.dependencies import ReadyStateDep
-from tunedd_api.api.schemas import DocumentListOut, DocumentOut
+from fastapi import APIRouter, Path, Request, Response
+
+from tunedd_api.api.dependencies import IntakeDep, ReadyStateDep
+from tunedd_api.api.schemas import (
+    DocumentListOut,
+    DocumentOut,
+    ErrorOut,
+    IndexingProgressOut,
+    UploadedDocumentOut,
+    UploadOut,
+)
+from tunedd_api.api.upload_stream import receive_files
+from tunedd_api.documents import DocumentRecord
+from tunedd_api.indexing.queue import UploadProgress
 
 router = APIRouter(tags=["documents"])
+
+DocumentIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Document id.")]
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                },
+                "required": ["files"],
+            }
+        }
+    },
+}
+
+
+def _document_out(
+    record: DocumentRecord, uploaded: bool, progress: UploadProgress | None = None
+) -> DocumentOut:
+    return DocumentOut(
+        id=record.document_id,
+        file_name=record.file_name,
+        title=record.title,
+        page_count=record.page_count,
+        chunk_count=record.chunk_count,
+        status=record.status,
+        error=record.error,
+        source="upload" if uploaded else "folder",
+        progress=IndexingProgressOut(**progress.__dict__) if progress is not None else None,
+    )
 
 
 @router.get("/documents", response_model=DocumentListOut, summary="List documents")
 def list_documents(state: ReadyStateDep) -> DocumentListOut:
-    """Every PDF in the data folder: indexed ones, and failed ones with the reason."""
+    """Every document: the data folder's PDFs and uploads, with their status."""
+    uploaded = state.intake.upload_ids()
+    progress = state.intake.queue.progress
     return DocumentListOut(
         documents=[
-            DocumentOut(
-                id=r.document_id,
-                file_name=r.file_name,
-                title=r.title,
-                page_count=r.page_count,
-                chunk_count=r.chunk_count,
-                status=r.status,
-                error=r.error,
-            )
+            _document_out(r, r.document_id in uploaded, progress(r.document_id))
             for r in state.catalog.all()
         ]
     )
+
+
+@router.post(
+    "/documents",
+    status_code=202,
+    response_model=UploadOut,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+    responses={
+        413: {"model": ErrorOut, "description": "A file over the size limit, or too many."},
+        415: {"model": ErrorOut, "description": "Not multipart, or a file that is not a PDF."},
+        422: {"model": ErrorOut, "description": "Malformed multipart body or no file."},
+        503: {"model": ErrorOut, "description": "The indexing queue is full (Retry-After)."},
+    },
+    summary="Upload documents",
+)
+async def upload_documents(request: Request, intake: IntakeDep, state: ReadyStateDep) -> UploadOut:
+    """Add PDFs to the collection: each is stored and indexed in the background (poll
+    `GET /documents/{id}`). The same bytes again return the existing id and embed nothing."""
+    settings = state.settings
+    received = await receive_files(
+        request.headers.get("content-type", ""),
+        request.stream(),
+        intake.store,
+        max_bytes=settings.max_upload_bytes,
+        max_files=settings.max_upload_files,
+    )
+    accepted = await asyncio.to_thread(intake.accept, received)
+    return UploadOut(
+        documents=[
+            UploadedDocumentOut(
+                id=a.document_id, file_name=a.file_name, status=a.status, duplicate=a.duplicate
+            )
+            for a in accepted
+        ]
+    )
+
+
+@router.get(
+    "/documents/{document_id}",
+    response_model=DocumentOut,
+    responses={404: {"model": ErrorOut, "description": "Unknown document."}},
+    summary="Document status",
+)
+def get_document(document_id: DocumentIdPath, intake: IntakeDep) -> DocumentOut:
+    """One document: `queued`, `indexing` (with progress), `indexed` or `failed` + reason."""
+    record, progress = intake.status(document_id)
+    return _document_out(record, intake.is_upload(document_id), progress)
+
+
+@router.delete(
+    "/documents/{document_id}",
+    status_code=204,
+    responses={
+        404: {"model": ErrorOut, "description": "Unknown document."},
+        409: {"model": ErrorOut, "description": "A data-folder document (read-only)."},
+    },
+    summary="Delete an uploaded document",
+)
+async def delete_document(document_id: DocumentIdPath, intake: IntakeDep) -> Response:
+    """Remove an upload's chunks, stored file and record (waits for its indexing run to end);
+    no later answer or search returns it. Data-folder documents are read-only (409)."""
+    await asyncio.to_thread(intake.delete, document_id)
+    return Response(status_code=204)
