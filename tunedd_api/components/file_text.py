@@ -41,8 +41,7 @@ def convert_file(path: str, document_id: str) -> Converted:
     if fmt == "pdf" or (fmt is None and named == "pdf"):
         return convert(path, document_id)  # pdf_text says why a ".pdf" is not a PDF
     if fmt is None:
-        reason = f"not a supported document ({named or 'unknown'} by name, not by content)"
-        return Converted(path, document_id, error=reason)
+        return Converted(path, document_id, error=_unrecognised(named))
     try:
         segments, headings, title = _read(file_path, fmt)
     except (DocxError, ValueError, OSError) as error:
@@ -57,6 +56,15 @@ def convert_file(path: str, document_id: str) -> Converted:
         segments=segments,
     )
     return Converted(path, document_id, parsed=parsed)
+
+
+def _unrecognised(named: str | None) -> str:
+    """Why a file whose content is no supported format cannot be read."""
+    if named == "docx":
+        return "not a Word document (not a zip archive with word/document.xml)"
+    if named in ("markdown", "text", "html"):
+        return f"not a {named} file: binary data, or text not encoded as UTF-8"
+    return "not a supported document (PDF, Word, HTML, Markdown or UTF-8 text)"
 
 
 def _read(path: Path, fmt: str) -> tuple[list[Segment], list[str], str]:
