@@ -37,7 +37,7 @@ from haystack.document_stores.types import DuplicatePolicy
 from tunedd_api.chat.events import TokenStreamed
 from tunedd_api.components.embedders import OnnxDocumentEmbedder, OnnxTextEmbedder
 from tunedd_api.evaluation.dataset import load_questions
-from tunedd_api.indexing.indexer import Indexer, find_pdfs
+from tunedd_api.indexing.indexer import Indexer, find_documents
 from tunedd_api.runtime import Runtime, build_runtime
 from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.settings import Settings
@@ -99,7 +99,7 @@ def baseline_ingestion(pages: int) -> tuple[dict[str, Any], InMemoryDocumentStor
     runs = []
     for _ in range(2):  # the tutorial pipeline has no notion of "already indexed"
         started = time.perf_counter()
-        pipeline.run({"converter": {"sources": find_pdfs(CORPUS)}})
+        pipeline.run({"converter": {"sources": find_documents(CORPUS)}})
         runs.append(time.perf_counter() - started)
     chunks = store.count_documents()
     return (

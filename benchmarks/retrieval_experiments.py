@@ -32,9 +32,9 @@ from tunedd_api.components.embedders import OnnxDocumentEmbedder, OnnxTextEmbedd
 from tunedd_api.embedding.onnx_encoder import OnnxMiniLMEncoder
 from tunedd_api.evaluation.dataset import load_questions
 from tunedd_api.evaluation.retrieval import Hit, evaluate_retrieval
-from tunedd_api.indexing.indexer import find_pdfs
+from tunedd_api.indexing.indexer import find_documents
 from tunedd_api.components.page_splitter import PageAwareSplitter
-from tunedd_api.components.pdf_converter import PdfConverter
+from tunedd_api.components.file_converter import FileConverter
 from tunedd_api.components.pdf_text import CLEANING_REGEXES, document_id_for
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-agents"
@@ -42,8 +42,8 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-a
 
 def page_aware_documents(size: int, overlap: int) -> list[Document]:
     """tunedd's chunks: sentences tagged with pages, packed to ``size`` embedder tokens."""
-    paths = find_pdfs(CORPUS)
-    converted = PdfConverter(workers=1).run(
+    paths = find_documents(CORPUS)
+    converted = FileConverter(workers=1).run(
         sources=[str(p) for p in paths], meta=[{"document_id": document_id_for(p)} for p in paths]
     )["documents"]
     cleaned = DocumentCleaner(
@@ -58,8 +58,8 @@ def page_aware_documents(size: int, overlap: int) -> list[Document]:
 
 def tutorial_documents(words: int, overlap: int) -> list[Document]:
     """Haystack-tutorial chunks: converted PDF split by words; pages from form feeds."""
-    converted = PyPDFToDocument().run(sources=find_pdfs(CORPUS))["documents"]
-    for document, path in zip(converted, find_pdfs(CORPUS)):
+    converted = PyPDFToDocument().run(sources=find_documents(CORPUS))["documents"]
+    for document, path in zip(converted, find_documents(CORPUS)):
         document.meta["file_name"] = path.name
     splitter = DocumentSplitter(split_by="word", split_length=words, split_overlap=overlap)
     splitter.warm_up()

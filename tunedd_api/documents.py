@@ -1,6 +1,7 @@
 """How indexed documents look in the store: chunk ids, chunk meta, and per-document records.
 
-Every chunk carries its document's identity and page numbers. The first chunk (index 0) is
+Every chunk carries its document's identity and page numbers (files without pages count as one
+page and carry their sections and line range instead). The first chunk (index 0) is
 written last and doubles as the document's commit marker: a document is indexed exactly when
 its chunk 0 is in the store, so an interrupted write is detected and cleaned up on restart.
 """
@@ -25,6 +26,12 @@ CHUNK_META_FIELDS: dict[str, str] = {
     "page_count": "int",
     "token_count": "int",
     "indexed_at": "text",
+    # Where a chunk of a file without pages sits (Markdown, text, HTML, Word): heading paths,
+    # and for Markdown and text the 1-based line range; PDF chunks have none of them.
+    "format": "text",
+    "sections": "text[]",
+    "line_start": "int",
+    "line_end": "int",
 }
 MARKER_FILTER = {"field": "meta.chunk_index", "operator": "==", "value": 0}
 
@@ -40,9 +47,21 @@ def document_filter(document_ids: list[str]) -> dict:
 
 
 def chunk_document(
-    source_meta: dict, *, index: int, count: int, text: str, pages: list[int], tokens: int
+    source_meta: dict,
+    *,
+    index: int,
+    count: int,
+    text: str,
+    pages: list[int],
+    tokens: int,
+    location: dict | None = None,
 ) -> Document:
-    """The Haystack document of chunk ``index`` (of ``count``) of a converted file."""
+    """The Haystack document of chunk ``index`` (of ``count``) of a converted file.
+
+    ``location`` (``sections``, ``line_start``, ``line_end``) locates a chunk of a file
+    without pages; its ``pages`` are then ``[1]``.
+    """
+    meta = {"format": source_meta.get("format", "pdf"), **(location or {})}
     return Document(
         id=chunk_id(source_meta["document_id"], index),
         content=text,
@@ -58,6 +77,7 @@ def chunk_document(
             "page_count": source_meta["page_count"],
             "token_count": tokens,
             "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **meta,
         },
     )
 

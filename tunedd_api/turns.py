@@ -45,6 +45,10 @@ class Citation:
     score: float  # retrieval similarity of the passage to the query
     support: float | None = None  # how well the passage supports the sentences citing it
     added_by_verifier: bool = False  # the model did not cite it; the check found the support
+    # Where in a file without pages (Markdown, text, HTML, Word) the passage is: its heading
+    # paths, and for Markdown and text its first and last line (1-based). Empty for PDFs.
+    sections: list[str] = field(default_factory=list)
+    lines: list[int] | None = None
 
     @classmethod
     def from_source(
@@ -56,7 +60,8 @@ class Citation:
         support: float | None,
         added_by_verifier: bool = False,
     ) -> "Citation":
-        """Source ``[number]`` cited: its document, title and pages from the chunk's meta."""
+        """Source ``[number]`` cited: its document, title, pages and location from the chunk's
+        meta."""
         meta = source.document.meta
         return cls(
             number=number,
@@ -68,6 +73,8 @@ class Citation:
             score=round(source.similarity, 4),
             support=support,
             added_by_verifier=added_by_verifier,
+            sections=source.sections,
+            lines=source.lines,
         )
 
 
@@ -98,6 +105,19 @@ class RetrievedChunk:
     def pages(self) -> list[int]:
         """Pages the chunk comes from."""
         return list(self.document.meta.get("pages", []))
+
+    @property
+    def sections(self) -> list[str]:
+        """Heading paths of the chunk (files without pages; empty for PDFs)."""
+        return list(self.document.meta.get("sections") or [])
+
+    @property
+    def lines(self) -> list[int] | None:
+        """``[first, last]`` line of the chunk (Markdown and text files), else None."""
+        meta = self.document.meta
+        if meta.get("line_start") is None or meta.get("line_end") is None:
+            return None
+        return [int(meta["line_start"]), int(meta["line_end"])]
 
     def __deepcopy__(self, memo: dict) -> "RetrievedChunk":
         # Treated as immutable once retrieved; Haystack copies every component input, and

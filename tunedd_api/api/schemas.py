@@ -103,6 +103,17 @@ class CitationOut(BaseModel):
         description="True when the model did not cite this source but the support check found "
         "it supports the sentence.",
     )
+    sections: list[str] = Field(
+        default_factory=list,
+        description="For Markdown, HTML and Word files: the heading paths the passage sits "
+        'under ("Guide > Install > Linux"), in order. Empty for PDFs (they have `pages`) and '
+        "for text without headings. Files without pages have `pages` [1].",
+    )
+    lines: list[int] | None = Field(
+        None,
+        description="For Markdown and plain text files: `[first, last]` line (1-based, "
+        "inclusive) of the passage in the file. Null for other formats.",
+    )
 
 
 class DroppedCitationOut(BaseModel):
@@ -274,6 +285,12 @@ class SearchHitOut(BaseModel):
     title: str = Field(description="Document title.")
     pages: list[int] = Field(description="1-based pages the chunk spans.")
     chunk_index: int = Field(description="Position of the chunk within its document.")
+    sections: list[str] = Field(
+        default_factory=list, description="Heading paths of the chunk (files without pages)."
+    )
+    lines: list[int] | None = Field(
+        None, description="`[first, last]` line of the chunk (Markdown and text files)."
+    )
 
 
 class SearchOut(BaseModel):

@@ -4,7 +4,10 @@ Own component (``PageAwareSplitter``) instead of Haystack's ``DocumentSplitter``
 the labelled questions it gives page MRR@10 0.848 against 0.657, and ``DocumentSplitter``
 records only a chunk's first page while citations need every page a chunk spans.
 
-Each sentence remembers the page it came from, so a chunk lists every page it spans. Sizes are
+Each sentence remembers the page it came from, so a chunk lists every page it spans. Files
+without pages (Markdown, text, HTML, Word) arrive as segments in the place of pages; their
+chunks are on page 1 and carry the sections and line range of the segments they draw on
+(:func:`~tunedd_api.components.segments.locate`). Sizes are
 counted with the embedder's own tokenizer; WordPiece splits on whitespace first, so the token count
 of sentences joined by spaces is the sum of their counts, and a chunk never exceeds the window.
 """
@@ -18,6 +21,7 @@ from typing import Iterable, Sequence
 from haystack import Document, component
 
 from tunedd_api.components.pdf_text import PdfPage
+from tunedd_api.components.segments import locate
 from tunedd_api.documents import chunk_document
 from tunedd_api.embedding.tokenizer import MAX_CONTENT_TOKENS, TokenCounter
 
@@ -167,8 +171,9 @@ class PageAwareSplitter:
     def run(self, documents: list[Document]) -> dict:
         """Chunk every document; chunk ids are ``<document_id>-<index>``.
 
-        :param documents: One document per file, its pages separated by ``\\f``, with the meta
-            ``document_id``, ``file_name``, ``title`` and ``page_count``.
+        :param documents: One document per file, its pages (or segments) separated by ``\\f``,
+            with the meta ``document_id``, ``file_name``, ``title`` and ``page_count``, and for
+            files without pages ``segments``: one location per segment.
         :returns: ``documents``: the chunks of all files, each file's in reading order.
         """
         chunks: list[Document] = []
@@ -178,14 +183,16 @@ class PageAwareSplitter:
                 for i, text in enumerate((source.content or "").split("\f"), 1)
             ]
             split = self._chunker.split(pages)
+            segments = source.meta.get("segments")
             chunks += [
                 chunk_document(
                     source.meta,
                     index=chunk.index,
                     count=len(split),
                     text=chunk.text,
-                    pages=chunk.pages,
+                    pages=chunk.pages if segments is None else [1],
                     tokens=chunk.token_count,
+                    location=None if segments is None else locate(segments, chunk.pages),
                 )
                 for chunk in split
             ]

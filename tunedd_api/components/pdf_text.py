@@ -14,6 +14,8 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from tunedd_api.components.segments import ParsedText
+
 logger = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
@@ -135,11 +137,12 @@ def _title(reader: PdfReader, first_page: str) -> str:
 
 @dataclass(frozen=True)
 class Converted:
-    """One file read for the indexing pipeline: its raw pages, or why it cannot be read."""
+    """One file read for the indexing pipeline: its raw pages or segments, or why it cannot be
+    read."""
 
     path: str
     document_id: str
-    parsed: ParsedPdf | None = None
+    parsed: ParsedPdf | ParsedText | None = None
     error: str | None = None
 
 

@@ -18,6 +18,7 @@ from haystack import Pipeline
 
 from tunedd_api.documents import DocumentRecord
 from tunedd_api.indexing.uploads import stored_uploads
+from tunedd_api.formats import SUPPORTED_EXTENSIONS
 from tunedd_api.observability.metrics import INDEXED_CHUNKS, INDEXED_DOCUMENTS, INDEXING_PENDING
 from tunedd_api.pipelines.indexing import REPORTED
 
@@ -48,17 +49,22 @@ class IndexProgress:
     last_file: str | None
 
 
-def find_pdfs(data_dir: Path) -> list[Path]:
-    """PDF files (by extension, any case) directly in ``data_dir``, sorted by name."""
+def find_documents(data_dir: Path) -> list[Path]:
+    """Files of a supported format (by extension, any case) directly in ``data_dir``, by name.
+
+    The extension only selects candidates; the converter reads each by its content.
+    """
     if not data_dir.is_dir():
         logger.warning("Data folder %s does not exist; no documents to index", data_dir)
         return []
-    return sorted(p for p in data_dir.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
+    return sorted(
+        p for p in data_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
+    )
 
 
 class Indexer:
-    """Synchronises the store with the PDFs of a folder (plus the uploaded files kept in
-    ``uploads_dir``) through the indexing pipeline.
+    """Synchronises the store with the documents of a folder (plus the uploaded files kept
+    in ``uploads_dir``) through the indexing pipeline.
 
     The graph runs once per ``files_per_run`` pending files (each run's files are committed
     before the next starts, and the next batch is parsed while this one is embedded).
@@ -87,7 +93,7 @@ class Indexer:
 
         ``on_progress`` is called after every graph run (one per file to convert).
         """
-        files = find_pdfs(Path(data_dir or self.data_dir))
+        files = find_documents(Path(data_dir or self.data_dir))
         if self.uploads_dir is not None:
             files += stored_uploads(self.uploads_dir)
         return self.index(files, prune=True, on_progress=on_progress)

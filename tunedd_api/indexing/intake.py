@@ -19,7 +19,7 @@ from tunedd_api.errors import (
     ReadOnlyDocumentError,
     UnsupportedFileTypeError,
 )
-from tunedd_api.formats import detect_format
+from tunedd_api.formats import detect_file_format, detect_format
 from tunedd_api.indexing.catalog import DocumentCatalog
 from tunedd_api.indexing.indexer import Indexer
 from tunedd_api.indexing.queue import UploadJob, UploadProgress, UploadQueue
@@ -130,11 +130,13 @@ class DocumentIntake:
 
     def _format(self, received: ReceivedFile) -> str:
         found = detect_format(received.head, received.name)
+        if found == "docx" and detect_file_format(received.path) != "docx":
+            found = None  # a zip archive that is not a Word document
         if found is None:
             what = "an empty file" if received.size == 0 else "not a supported document"
             raise UnsupportedFileTypeError(
-                f"{clean_file_name(received.name, 'bin')}: {what}; uploads must be PDF files "
-                "(checked by content, not by name)"
+                f"{clean_file_name(received.name, 'bin')}: {what}; uploads must be PDF, "
+                "Markdown, plain text (UTF-8), HTML or Word (.docx) files, checked by content"
             )
         return found
 

@@ -6,7 +6,9 @@
                                                                                     ─▶ writer
 
 The indexer runs the graph once per batch of pending files (``planner.batch``); the converter
-parses the next batch (``prefetch_*``) in the background while this one is embedded.
+reads every supported format (PDF pages; Markdown, text, HTML and Word segments with their
+locations) and parses the next batch's PDFs (``prefetch_*``) in the background while this one
+is embedded.
 
 Failed files leave the graph as ``converter.failed``, ``embedder.failed`` and
 ``writer.failed``; unchanged ones as ``planner.reused``, deleted ones as ``planner.removed``.
@@ -24,7 +26,7 @@ from tunedd_api.backends.base import Stack
 from tunedd_api.components.index_planner import IndexPlanner
 from tunedd_api.components.index_writer import GuardedDocumentEmbedder, IndexWriter
 from tunedd_api.components.page_splitter import PageAwareSplitter
-from tunedd_api.components.pdf_converter import PdfConverter
+from tunedd_api.components.file_converter import FileConverter
 from tunedd_api.components.pdf_text import CLEANING_REGEXES
 
 #: Components whose outputs a run reports (besides the graph's leaves).
@@ -56,7 +58,7 @@ def build_indexing_pipeline(stack: Stack, options: IndexingOptions) -> Pipeline:
     store = stack.document_store
     pipeline = Pipeline()
     pipeline.add_component("planner", IndexPlanner(document_store=store))
-    pipeline.add_component("converter", PdfConverter(workers=options.workers))
+    pipeline.add_component("converter", FileConverter(workers=options.workers))
     # Reproduces tunedd's page cleaning exactly (tested): soft hyphens, words hyphenated
     # across lines, runs of whitespace; page breaks (form feeds) are kept.
     pipeline.add_component(

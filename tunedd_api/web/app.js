@@ -49,12 +49,20 @@ async function newConversation() {
   $("question").focus();
 }
 
+// Pages for PDFs; section and lines for Markdown, text, HTML and Word files (one "page").
+function whereIn(c) {
+  const parts = [];
+  if (c.sections && c.sections.length) parts.push(`§ ${c.sections.join("; ")}`);
+  if (c.lines) parts.push(c.lines[0] === c.lines[1] ? `line ${c.lines[0]}` : `lines ${c.lines[0]}–${c.lines[1]}`);
+  if (parts.length) return parts.join(", ");
+  return c.pages.length > 1 ? `pp. ${c.pages.join(", ")}` : `p. ${c.pages[0]}`;
+}
+
 function citationList(citations) {
   const list = el("ol", { class: "citations", "aria-label": "Citations" });
   for (const c of citations) {
-    const pages = c.pages.length > 1 ? `pp. ${c.pages.join(", ")}` : `p. ${c.pages[0]}`;
     const details = el("details", {});
-    const summary = el("summary", {}, `[${c.number}] ${c.title}, ${pages}`);
+    const summary = el("summary", {}, `[${c.number}] ${c.title}, ${whereIn(c)}`);
     details.append(summary, el("blockquote", {}, c.snippet));
     list.append(el("li", { class: "citation" }, details));
   }

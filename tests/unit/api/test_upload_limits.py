@@ -55,10 +55,19 @@ def small_pdf(tmp_path: Path) -> bytes:
         ([("files", ("a.pdf", b"%PDF-1.7\n" + b"x" * LIMIT, "application/pdf"))], 413, None),
         ([("files", ("notes.pdf", b"this is not a pdf\n", "application/pdf"))], 415, None),
         ([("files", ("empty.pdf", b"", "application/pdf"))], 415, None),
-        ([("files", ("page.html", b"<html><body>hi</body></html>", "text/html"))], 415, None),
+        (
+            [("files", ("photo.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "application/pdf"))],
+            415,
+            None,
+        ),
+        (
+            [("files", ("tool.docx", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream"))],
+            415,
+            None,
+        ),
         ([("note", (None, b"just a form field"))], 422, "invalid_input"),
     ],
-    ids=["over-size", "text-named-pdf", "empty-file", "html", "no-file"],
+    ids=["over-size", "text-named-pdf", "empty-file", "png-named-pdf", "exe-named-docx", "no-file"],
 )
 def test_refused_uploads_are_4xx_and_keep_nothing(client, tmp_path, files, status, code) -> None:
     response = client.post("/documents", files=files)

@@ -44,6 +44,8 @@ async def search(body: SearchIn, state: ReadyStateDep) -> SearchOut:
                 title=hit.document.meta.get("title", ""),
                 pages=hit.pages,
                 chunk_index=int(hit.document.meta.get("chunk_index", 0)),
+                sections=hit.sections,
+                lines=hit.lines,
             )
             for rank, hit in enumerate(hits, 1)
         ],
