@@ -16,7 +16,10 @@ conversations = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_active_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("message_count", sa.Integer, nullable=False, server_default="0"),
+    #: The API key that created it (NULL: created with authentication off).
+    sa.Column("owner", sa.String(32), nullable=True),
     sa.Index("ix_conversations_created", "created_at", "id"),
+    sa.Index("ix_conversations_owner_created", "owner", "created_at"),
     sa.Index("ix_conversations_last_active", "last_active_at"),
 )
 
@@ -38,4 +41,25 @@ messages = sa.Table(
     sa.Column("citations", sa.JSON, nullable=False),
     sa.Column("retrieval_query", sa.Text, nullable=True),
     sa.Column("groundedness", sa.Float, nullable=True),
+)
+
+#: API keys: only a hash of each secret is stored; ``prefix`` identifies a key in listings.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+#: Which API key uploaded a document (documents of the startup folder have no row: shared).
+document_owners = sa.Table(
+    "document_owners",
+    metadata,
+    sa.Column("document_id", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(32), primary_key=True),
 )
