@@ -127,3 +127,27 @@ class UploadQueueFullError(TunedDError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class UnauthorizedError(TunedDError):
+    """API keys are required and the request has no valid one (missing, unknown, revoked)."""
+
+
+class ForbiddenError(TunedDError):
+    """The key is valid but may not do this (e.g. only admin keys manage keys)."""
+
+
+class KeyNotFoundError(TunedDError):
+    """No API key has this id."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"API key {key_id} not found")
+        self.key_id = key_id
+
+
+class RateLimitedError(TunedDError):
+    """The key made more requests than its limit allows; retry after ``retry_after_s``."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

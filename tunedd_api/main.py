@@ -8,9 +8,10 @@ import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Callable
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from tunedd_api import __version__
+from tunedd_api.api.dependencies import get_principal
 from tunedd_api.api.errors import register_error_handlers
 from tunedd_api.api.middleware import RequestContextMiddleware
 from tunedd_api.api.routers import (
@@ -18,6 +19,7 @@ from tunedd_api.api.routers import (
     documents,
     health,
     insights,
+    keys,
     openai,
     records,
     search,
@@ -27,7 +29,7 @@ from tunedd_api.backends.base import Stack
 from tunedd_api.observability.logging import configure_logging
 from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
-from tunedd_api.state import AppState, open_conversation_store
+from tunedd_api.state import AppState, conversation_store, open_database
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +61,8 @@ def create_app(
         if runtime is None:
             runtime = await asyncio.to_thread(build_runtime, settings, stack=stack, clock=clock)
             app.state.runtime = runtime
-        conversations = await asyncio.to_thread(open_conversation_store, settings)
-        state = AppState.build(runtime, conversations)
+        database = await asyncio.to_thread(open_database, settings)
+        state = AppState.build(runtime, conversation_store(settings, database), database)
         app.state.tunedd = state
         logger.info("Starting tunedd %s on the %s stack", __version__, runtime.stack.name)
         if settings.startup_indexing == "background":
@@ -85,8 +87,11 @@ def create_app(
         max_upload_body_bytes=settings.max_upload_files * (settings.max_upload_bytes + 65_536),
     )
     register_error_handlers(app)
-    for module in (health, documents, conversations, search, insights, openai, records, web):
+    for module in (health, web):  # health, readiness and the page: open
         app.include_router(module.router)
+    # Everything else needs an API key when keys are required (401 before anything runs).
+    for module in (documents, conversations, search, insights, openai, records, keys):
+        app.include_router(module.router, dependencies=[Depends(get_principal)])
     app.mount("/ui", web.static_files(), name="ui")
     return app
 

@@ -12,7 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -226,6 +226,25 @@ class Settings(BaseSettings):
     )
     upload_queue_size: int = Field(
         32, ge=1, description="Uploads waiting to be indexed; more get 503 with Retry-After."
+    )
+
+    # --- API keys ----------------------------------------------------------------------------
+    require_api_key: bool = Field(
+        False,
+        description="Require `Authorization: Bearer <key>` on every route but health, "
+        "readiness, the docs and the page (keys: `tunedd keys create`).",
+    )
+    admin_key: SecretStr | None = Field(
+        None,
+        description="An admin API key taken from the environment (e.g. a compose secret); "
+        "setting it requires keys.",
+    )
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="Requests per minute per API key (0: no limit); then 429."
+    )
+    allow_unauthenticated: bool = Field(
+        False,
+        description="Let `tunedd serve` listen on a non-loopback address with API keys off.",
     )
 
     # --- theme discovery (/insights) -----------------------------------------------------

@@ -8,6 +8,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from tunedd_api.access.control import AccessControl
 from tunedd_api.backends.base import Stack
 from tunedd_api.chat.conversations import ConversationStore
 from tunedd_api.chat.memory_conversations import InMemoryConversationStore
@@ -39,6 +42,10 @@ class AppState:
     chat: ChatService
     summaries: SummaryService
     intake: DocumentIntake
+    #: API keys and per-key document visibility (None: no application database, keys off).
+    access: AccessControl | None = None
+    #: The application database (conversations, keys, document owners).
+    database: Engine | None = field(default=None, repr=False)
     ready: bool = False
     startup_error: str | None = None
     index_report: IndexReport | None = None
@@ -74,19 +81,29 @@ class AppState:
         return self.runtime.stack
 
     @classmethod
-    def build(cls, runtime: Runtime, conversations: ConversationStore) -> "AppState":
-        """Wire the use cases to the runtime and the conversation store (nothing is loaded
-        yet)."""
+    def build(
+        cls,
+        runtime: Runtime,
+        conversations: ConversationStore,
+        database: Engine | None = None,
+    ) -> "AppState":
+        """Wire the use cases to the runtime, the conversation store and the application
+        database (nothing is loaded yet; without a database, API keys are off)."""
         settings, stack = runtime.settings, runtime.stack
         track_conversations(conversations.count)
         track_queue_depth(lambda: stack.chat_model.queue_depth)
         catalog = DocumentCatalog()
+        intake = DocumentIntake.build(runtime, catalog)
+        access = None
+        if database is not None:
+            access = AccessControl.build(settings, engine=database, catalog=catalog, intake=intake)
         chat = ChatService(
             pipeline=runtime.chat,
             conversations=conversations,
             chat_model=stack.chat_model,
             settings=settings,
             check_scope=catalog.require_still_indexed,
+            default_scope=access.documents.scope_of_owner if access is not None else None,
         )
         summarizer = Summarizer(
             chat_model=stack.chat_model,
@@ -100,7 +117,9 @@ class AppState:
             conversations=conversations,
             chat=chat,
             summaries=SummaryService(conversations=conversations, summarizer=summarizer),
-            intake=DocumentIntake.build(runtime, catalog),
+            intake=intake,
+            access=access,
+            database=database,
         )
 
     async def start(self) -> None:
@@ -126,12 +145,21 @@ class AppState:
         await asyncio.to_thread(self.intake.queue.stop)
         await asyncio.to_thread(self.runtime.close)
         await asyncio.to_thread(self.conversations.close)
+        if self.database is not None:
+            self.database.dispose()
         if self._records is not None:
             self._records.close()
 
 
-def open_conversation_store(settings: Settings) -> ConversationStore:
-    """The configured conversation store, its database opened and migrated (blocking)."""
+def open_database(settings: Settings) -> Engine:
+    """The application database, opened and migrated (blocking)."""
+    engine = open_app_database(settings.app_database_url)
+    logger.info("Application database: %s", engine.url.render_as_string())
+    return engine
+
+
+def conversation_store(settings: Settings, database: Engine) -> ConversationStore:
+    """The configured conversation store (over ``database`` unless it is in memory)."""
     limits = {
         "max_conversations": settings.max_conversations,
         "ttl_s": settings.conversation_ttl_s,
@@ -139,6 +167,4 @@ def open_conversation_store(settings: Settings) -> ConversationStore:
     }
     if settings.conversation_store == "memory":
         return InMemoryConversationStore(**limits)
-    engine = open_app_database(settings.app_database_url)
-    logger.info("Conversations are stored in %s", engine.url.render_as_string())
-    return SqlConversationStore(engine=engine, **limits)
+    return SqlConversationStore(engine=database, **limits)

@@ -29,6 +29,10 @@ from tunedd_api.errors import (
     UnsupportedFileTypeError,
     UploadQueueFullError,
     UploadTooLargeError,
+    UnauthorizedError,
+    ForbiddenError,
+    KeyNotFoundError,
+    RateLimitedError,
 )
 from tunedd_api.resilience import CircuitOpenError
 
@@ -36,6 +40,10 @@ logger = logging.getLogger(__name__)
 
 #: Most specific class first.
 _STATUS: list[tuple[type[TunedDError], int, str]] = [
+    (UnauthorizedError, 401, "unauthorized"),
+    (ForbiddenError, 403, "forbidden"),
+    (KeyNotFoundError, 404, "key_not_found"),
+    (RateLimitedError, 429, "rate_limited"),
     (ConversationNotFoundError, 404, "conversation_not_found"),
     (RecordNotFoundError, 404, "record_not_found"),
     (DocumentNotFoundError, 404, "document_not_found"),
@@ -79,6 +87,8 @@ async def _handle_domain_error(request: Request, error: TunedDError) -> JSONResp
         headers["Retry-After"] = str(retry_after)
     elif isinstance(error, NotReadyError):
         headers["Retry-After"] = "5"
+    if isinstance(error, UnauthorizedError):
+        headers["WWW-Authenticate"] = 'Bearer realm="tunedd"'
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 

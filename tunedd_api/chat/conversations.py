@@ -25,7 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tunedd_api.errors import ConversationFullError, InvalidInputError
+from tunedd_api.errors import (
+    ConversationFullError,
+    ConversationNotFoundError,
+    InvalidInputError,
+)
 from tunedd_api.turns import Message
 
 #: Characters of the first question kept as a conversation's title.
@@ -40,6 +44,8 @@ class Conversation:
     document_ids: tuple[str, ...] | None
     created_at: datetime
     messages: tuple[Message, ...] = ()
+    #: The API key that created it (None: created with keys off).
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,16 @@ class ConversationStore(abc.ABC):
                 f"{self.max_messages}; start a new conversation"
             )
 
+    def check_owner(self, conversation_id: uuid.UUID, owner: str | None) -> None:
+        """ConversationNotFoundError unless it exists and ``owner`` (None: anyone) owns it:
+        another key's conversation is "not found", so its existence is not leaked."""
+        if self.owner_of(conversation_id) != owner and owner is not None:
+            raise ConversationNotFoundError(str(conversation_id))
+
+    def owner_of(self, conversation_id: uuid.UUID) -> str | None:
+        """The key that created the conversation; raises ConversationNotFoundError."""
+        return self.get(conversation_id).owner
+
     def message_count(self, conversation_id: uuid.UUID) -> int:
         """Messages the conversation holds; raises ConversationNotFoundError."""
         return len(self.get(conversation_id).messages)
@@ -148,8 +164,9 @@ class ConversationStore(abc.ABC):
         """Number of conversations held."""
 
     @abc.abstractmethod
-    def create(self, document_ids: list[str] | None) -> Conversation:
-        """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
+    def create(self, document_ids: list[str] | None, owner: str | None = None) -> Conversation:
+        """Start a conversation limited to ``document_ids`` (``None``: all documents), owned
+        by ``owner`` (an API key id)."""
 
     @abc.abstractmethod
     def session(self, conversation_id: uuid.UUID) -> ConversationSession:
@@ -172,13 +189,15 @@ class ConversationStore(abc.ABC):
         """Forget a conversation; raises ConversationNotFoundError."""
 
     @abc.abstractmethod
-    def page(self, *, limit: int, cursor: str | None = None) -> ConversationPage:
-        """Conversations newest first, ``limit`` at a time, after ``cursor`` (a page's
-        ``next_cursor``); raises InvalidInputError for a cursor it did not issue."""
+    def page(
+        self, *, limit: int, cursor: str | None = None, owner: str | None = None
+    ) -> ConversationPage:
+        """Conversations (of ``owner``; None: all) newest first, ``limit`` at a time, after
+        ``cursor`` (a page's ``next_cursor``); InvalidInputError for a cursor it did not issue."""
 
     @abc.abstractmethod
-    def recent_questions(self, limit: int) -> list[tuple[uuid.UUID, str]]:
-        """The newest user messages across conversations (conversation id, text)."""
+    def recent_questions(self, limit: int, owner: str | None = None) -> list[tuple[uuid.UUID, str]]:
+        """The newest user messages across conversations (of ``owner``; None: all)."""
 
     def close(self) -> None:
         """Release connections (nothing to release by default)."""

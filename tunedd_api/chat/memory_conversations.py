@@ -50,10 +50,12 @@ class InMemoryConversationStore(ConversationStore):
         self._sessions = SessionRegistry()
         self._lock = threading.Lock()
 
-    def create(self, document_ids: list[str] | None) -> Conversation:
+    def create(self, document_ids: list[str] | None, owner: str | None = None) -> Conversation:
         """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
         scope = tuple(dict.fromkeys(document_ids)) if document_ids is not None else None
-        conversation = Conversation(id=uuid.uuid4(), document_ids=scope, created_at=utc_now())
+        conversation = Conversation(
+            id=uuid.uuid4(), document_ids=scope, created_at=utc_now(), owner=owner
+        )
         with self._lock:
             self._expire()
             if len(self._conversations) >= self.max_conversations:
@@ -101,14 +103,16 @@ class InMemoryConversationStore(ConversationStore):
         """Number of in-process conversation states held."""
         return len(self._sessions)
 
-    def page(self, *, limit: int, cursor: str | None = None) -> ConversationPage:
-        """Conversations newest first, ``limit`` at a time, after ``cursor``."""
+    def page(
+        self, *, limit: int, cursor: str | None = None, owner: str | None = None
+    ) -> ConversationPage:
+        """Conversations (of ``owner``) newest first, ``limit`` at a time, after ``cursor``."""
         after = decode_cursor(cursor) if cursor else None
         with self._lock:
             self._expire()
-            entries = list(self._conversations.values())
+            entries = [c for c, _ in self._conversations.values() if _owned(c, owner)]
         summaries = sorted(
-            (_summary(conversation) for conversation, _ in entries),
+            (_summary(conversation) for conversation in entries),
             key=lambda s: (s.created_at, str(s.id)),
             reverse=True,
         )
@@ -120,13 +124,14 @@ class InMemoryConversationStore(ConversationStore):
         more = len(summaries) > limit
         return ConversationPage(listed, encode_cursor(listed[-1]) if more else None)
 
-    def recent_questions(self, limit: int) -> list[tuple[uuid.UUID, str]]:
-        """The newest user messages across conversations (conversation id, text)."""
+    def recent_questions(self, limit: int, owner: str | None = None) -> list[tuple[uuid.UUID, str]]:
+        """The newest user messages across conversations (of ``owner``; None: all)."""
         with self._lock:
             self._expire()
             questions = [
                 (m.created_at, conversation.id, m.content)
                 for conversation, _ in self._conversations.values()
+                if _owned(conversation, owner)
                 for m in conversation.messages
                 if m.role == "user"
             ]
@@ -178,3 +183,7 @@ def _summary(conversation: Conversation) -> ConversationSummary:
         last_active_at=last or conversation.created_at,
         message_count=len(conversation.messages),
     )
+
+
+def _owned(conversation: Conversation, owner: str | None) -> bool:
+    return owner is None or conversation.owner == owner

@@ -56,6 +56,7 @@ class ChatService:
         chat_model: GuardedChatGenerator,
         settings: Settings,
         check_scope: Callable[[list[str]], None] | None = None,
+        default_scope: Callable[[str | None], list[str] | None] | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._conversations = conversations
@@ -63,6 +64,8 @@ class ChatService:
         self._settings = settings
         # Raises DocumentsRemovedError when a conversation's documents were deleted since.
         self._check_scope = check_scope
+        # The documents an unscoped conversation of an API key may use (None: all).
+        self._default_scope = default_scope
 
     @property
     def model(self) -> GuardedChatGenerator:
@@ -103,6 +106,8 @@ class ChatService:
             conversation = await asyncio.to_thread(self._conversations.get, conversation_id)
             ids = conversation.document_ids
             scope = list(ids) if ids is not None else None
+            if scope is None and self._default_scope is not None:
+                scope = await asyncio.to_thread(self._default_scope, conversation.owner)
             turn = await self.answer(
                 question, History.of(conversation.messages), scope, on_event=on_event
             )

@@ -67,11 +67,13 @@ class SqlConversationStore(ConversationStore):
         self._now = now
         self._sessions = SessionRegistry()
 
-    def create(self, document_ids: list[str] | None) -> Conversation:
+    def create(self, document_ids: list[str] | None, owner: str | None = None) -> Conversation:
         """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
         scope = tuple(dict.fromkeys(document_ids)) if document_ids is not None else None
         now = self._now()
-        conversation = Conversation(id=uuid.uuid4(), document_ids=scope, created_at=now)
+        conversation = Conversation(
+            id=uuid.uuid4(), document_ids=scope, created_at=now, owner=owner
+        )
         with self.engine.begin() as connection:
             self._expire(connection)
             held = connection.execute(select(func.count()).select_from(conversations)).scalar()
@@ -88,6 +90,7 @@ class SqlConversationStore(ConversationStore):
                     created_at=now,
                     last_active_at=now,
                     message_count=0,
+                    owner=owner,
                 )
             )
         return conversation
@@ -107,7 +110,13 @@ class SqlConversationStore(ConversationStore):
             document_ids=_scope(row.document_ids),
             created_at=_utc(row.created_at),
             messages=history,
+            owner=row.owner,
         )
+
+    def owner_of(self, conversation_id: uuid.UUID) -> str | None:
+        """The key that created the conversation; raises ConversationNotFoundError."""
+        with self.engine.begin() as connection:
+            return self._touch(connection, conversation_id).owner
 
     def message_count(self, conversation_id: uuid.UUID) -> int:
         """Messages the conversation holds; raises ConversationNotFoundError."""
@@ -157,11 +166,15 @@ class SqlConversationStore(ConversationStore):
             self._expire(connection)
             return connection.execute(select(func.count()).select_from(conversations)).scalar()
 
-    def page(self, *, limit: int, cursor: str | None = None) -> ConversationPage:
-        """Conversations newest first, ``limit`` at a time, after ``cursor``."""
+    def page(
+        self, *, limit: int, cursor: str | None = None, owner: str | None = None
+    ) -> ConversationPage:
+        """Conversations (of ``owner``) newest first, ``limit`` at a time, after ``cursor``."""
         query = select(conversations).order_by(
             conversations.c.created_at.desc(), conversations.c.id.desc()
         )
+        if owner is not None:
+            query = query.where(conversations.c.owner == owner)
         if cursor:
             created, after_id = decode_cursor(cursor)
             query = query.where(
@@ -180,12 +193,13 @@ class SqlConversationStore(ConversationStore):
         more = len(rows) > limit
         return ConversationPage(listed, encode_cursor(listed[-1]) if more else None)
 
-    def recent_questions(self, limit: int) -> list[tuple[uuid.UUID, str]]:
-        """The newest user messages across conversations (conversation id, text)."""
+    def recent_questions(self, limit: int, owner: str | None = None) -> list[tuple[uuid.UUID, str]]:
+        """The newest user messages across conversations (of ``owner``; None: all)."""
+        mine = [conversations.c.owner == owner] if owner is not None else []
         query = (
             select(messages.c.conversation_id, messages.c.content)
             .join(conversations, conversations.c.id == messages.c.conversation_id)
-            .where(messages.c.role == "user", *self._live())
+            .where(messages.c.role == "user", *self._live(), *mine)
             .order_by(messages.c.created_at.desc())
             .limit(limit)
         )
@@ -212,6 +226,7 @@ class SqlConversationStore(ConversationStore):
                 conversations.c.created_at,
                 conversations.c.message_count,
                 conversations.c.title,
+                conversations.c.owner,
             )
         ).first()
         if row is None:

@@ -10,7 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from tunedd_api.api.dependencies import ChatDep, ReadyStateDep, StateDep
+from tunedd_api.api.dependencies import (
+    ChatDep,
+    OwnedConversationId,
+    PrincipalDep,
+    ReadyStateDep,
+    StateDep,
+)
 from tunedd_api.api.schemas import (
     AnswerOut,
     CitationOut,
@@ -65,15 +71,15 @@ def _scope(conversation: Conversation) -> list[str] | None:
     summary="Create a conversation",
 )
 def create_conversation(
-    state: ReadyStateDep, body: CreateConversationIn | None = None
+    state: ReadyStateDep, principal: PrincipalDep, body: CreateConversationIn | None = None
 ) -> ConversationCreatedOut:
     """Start a conversation, optionally limited to some documents."""
     document_ids = body.document_ids if body else None
     if document_ids is not None:
         if not document_ids:
             raise InvalidInputError("document_ids must not be empty; omit it to use all documents")
-        state.catalog.require_indexed(document_ids)
-    conversation = state.conversations.create(document_ids)
+        state.access.documents.require_visible(principal, document_ids)
+    conversation = state.conversations.create(document_ids, owner=principal.owner)
     return ConversationCreatedOut(
         id=conversation.id, document_ids=_scope(conversation), created_at=conversation.created_at
     )
@@ -82,13 +88,14 @@ def create_conversation(
 @router.get("", response_model=ConversationListOut, summary="List conversations")
 def list_conversations(
     state: StateDep,
+    principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=100, description="Conversations per page.")] = 20,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
     ] = None,
 ) -> ConversationListOut:
     """Stored conversations, newest first, with a title from each one's first question."""
-    page = state.conversations.page(limit=limit, cursor=cursor)
+    page = state.conversations.page(limit=limit, cursor=cursor, owner=principal.owner)
     return ConversationListOut(
         conversations=[
             ConversationListItemOut(
@@ -111,7 +118,7 @@ def list_conversations(
     responses=_NOT_FOUND,
     summary="Get a conversation",
 )
-def get_conversation(conversation_id: uuid.UUID, state: StateDep) -> ConversationOut:
+def get_conversation(conversation_id: OwnedConversationId, state: StateDep) -> ConversationOut:
     """The conversation's scope and full message history."""
     conversation = state.conversations.get(conversation_id)
     return ConversationOut(
@@ -128,7 +135,7 @@ def get_conversation(conversation_id: uuid.UUID, state: StateDep) -> Conversatio
     responses=_NOT_FOUND,
     summary="Delete a conversation",
 )
-def delete_conversation(conversation_id: uuid.UUID, state: StateDep) -> Response:
+def delete_conversation(conversation_id: OwnedConversationId, state: StateDep) -> Response:
     """Forget the conversation and its history."""
     state.conversations.delete(conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -140,7 +147,7 @@ def delete_conversation(conversation_id: uuid.UUID, state: StateDep) -> Response
     responses=_NOT_FOUND,
     summary="Summarise a conversation",
 )
-async def get_summary(conversation_id: uuid.UUID, state: ReadyStateDep) -> SummaryOut:
+async def get_summary(conversation_id: OwnedConversationId, state: ReadyStateDep) -> SummaryOut:
     """Summary, key findings with citations, open questions and action items.
 
     Cached until the conversation changes. If the model fails or exceeds
@@ -180,7 +187,7 @@ async def get_summary(conversation_id: uuid.UUID, state: ReadyStateDep) -> Summa
     summary="Send a message",
 )
 async def send_message(
-    conversation_id: uuid.UUID,
+    conversation_id: OwnedConversationId,
     body: MessageIn,
     chat: ChatDep,
     accept: Annotated[str, Header()] = "application/json",

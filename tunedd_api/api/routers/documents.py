@@ -7,7 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from tunedd_api.api.dependencies import IntakeDep, ReadyStateDep
+from tunedd_api.api.dependencies import (
+    DocumentAccessDep,
+    IntakeDep,
+    PrincipalDep,
+    ReadyStateDep,
+)
 from tunedd_api.api.schemas import (
     DocumentListOut,
     DocumentOut,
@@ -18,6 +23,7 @@ from tunedd_api.api.schemas import (
 )
 from tunedd_api.api.upload_stream import receive_files
 from tunedd_api.documents import DocumentRecord
+from tunedd_api.errors import DocumentNotFoundError
 from tunedd_api.indexing.queue import UploadProgress
 
 router = APIRouter(tags=["documents"])
@@ -57,14 +63,18 @@ def _document_out(
 
 
 @router.get("/documents", response_model=DocumentListOut, summary="List documents")
-def list_documents(state: ReadyStateDep) -> DocumentListOut:
-    """Every document: the data folder's PDFs and uploads, with their status."""
+def list_documents(
+    state: ReadyStateDep, principal: PrincipalDep, access: DocumentAccessDep
+) -> DocumentListOut:
+    """Every document the caller sees: the data folder's and uploads, with their status."""
     uploaded = state.intake.upload_ids()
     progress = state.intake.queue.progress
+    visible = access.visible_ids(principal)
     return DocumentListOut(
         documents=[
             _document_out(r, r.document_id in uploaded, progress(r.document_id))
             for r in state.catalog.all()
+            if visible is None or r.document_id in visible
         ]
     )
 
@@ -82,7 +92,13 @@ def list_documents(state: ReadyStateDep) -> DocumentListOut:
     },
     summary="Upload documents",
 )
-async def upload_documents(request: Request, intake: IntakeDep, state: ReadyStateDep) -> UploadOut:
+async def upload_documents(
+    request: Request,
+    intake: IntakeDep,
+    state: ReadyStateDep,
+    principal: PrincipalDep,
+    access: DocumentAccessDep,
+) -> UploadOut:
     """Add PDFs to the collection: each is stored and indexed in the background (poll
     `GET /documents/{id}`). The same bytes again return the existing id and embed nothing."""
     settings = state.settings
@@ -94,6 +110,7 @@ async def upload_documents(request: Request, intake: IntakeDep, state: ReadyStat
         max_files=settings.max_upload_files,
     )
     accepted = await asyncio.to_thread(intake.accept, received)
+    await asyncio.to_thread(access.record_upload, principal, [a.document_id for a in accepted])
     return UploadOut(
         documents=[
             UploadedDocumentOut(
@@ -110,8 +127,15 @@ async def upload_documents(request: Request, intake: IntakeDep, state: ReadyStat
     responses={404: {"model": ErrorOut, "description": "Unknown document."}},
     summary="Document status",
 )
-def get_document(document_id: DocumentIdPath, intake: IntakeDep) -> DocumentOut:
+def get_document(
+    document_id: DocumentIdPath,
+    intake: IntakeDep,
+    principal: PrincipalDep,
+    access: DocumentAccessDep,
+) -> DocumentOut:
     """One document: `queued`, `indexing` (with progress), `indexed` or `failed` + reason."""
+    if not access.can_see(principal, document_id):
+        raise DocumentNotFoundError(document_id)
     record, progress = intake.status(document_id)
     return _document_out(record, intake.is_upload(document_id), progress)
 
@@ -125,8 +149,14 @@ def get_document(document_id: DocumentIdPath, intake: IntakeDep) -> DocumentOut:
     },
     summary="Delete an uploaded document",
 )
-async def delete_document(document_id: DocumentIdPath, intake: IntakeDep) -> Response:
+async def delete_document(
+    document_id: DocumentIdPath,
+    intake: IntakeDep,
+    principal: PrincipalDep,
+    access: DocumentAccessDep,
+) -> Response:
     """Remove an upload's chunks, stored file and record (waits for its indexing run to end);
-    no later answer or search returns it. Data-folder documents are read-only (409)."""
-    await asyncio.to_thread(intake.delete, document_id)
+    no later answer or search returns it. Data-folder documents are read-only (409). With API
+    keys, a document uploaded with several keys goes when its last owner deletes it."""
+    await asyncio.to_thread(access.delete, principal, document_id)
     return Response(status_code=204)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from tunedd_api.api.dependencies import StateDep
+from tunedd_api.api.dependencies import StateDep, get_principal
 from tunedd_api.observability.metrics import REGISTRY
 from tunedd_api.records.metrics import refresh_record_counts
 
@@ -40,7 +40,12 @@ async def readyz(state: StateDep) -> JSONResponse:
     return JSONResponse(status_code=200 if ready else 503, content=body)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    dependencies=[Depends(get_principal)],  # an API key when keys are required
+)
 def metrics(state: StateDep) -> Response:
     """Request counts and latencies by route, retrieval / embedding / LLM latency, tokens,
     indexing progress, queue depth, circuit breaker states and the records queue by status,

@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from tunedd_api.api.dependencies import ReadyStateDep
+from tunedd_api.api.dependencies import PrincipalDep, ReadyStateDep
 from tunedd_api.api.insights_schemas import (
     ClusterOut,
     SentenceOut,
@@ -53,10 +53,12 @@ async def discover_themes(body: ThemeRequestIn, state: ReadyStateDep) -> ThemeAn
 
 
 @router.get("/conversations", response_model=ThemeAnalysisOut, summary="What users ask about")
-async def conversation_themes(state: ReadyStateDep) -> ThemeAnalysisOut:
+async def conversation_themes(state: ReadyStateDep, principal: PrincipalDep) -> ThemeAnalysisOut:
     """Sub-themes of the user messages across current conversations (nothing new is stored)."""
     questions = await asyncio.to_thread(
-        state.conversations.recent_questions, state.settings.insights_max_sentences
+        state.conversations.recent_questions,
+        state.settings.insights_max_sentences,
+        principal.owner,
     )
     sentences = [
         InputSentence(id=str(conversation_id), sentence=text) for conversation_id, text in questions

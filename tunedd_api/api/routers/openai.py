@@ -7,6 +7,7 @@ verified `[n]` markers in the content and the sources in an extra `citations` fi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -16,7 +17,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from tunedd_api.api.dependencies import ChatDep, ReadyStateDep
+from tunedd_api.access.documents import DocumentAccess
+from tunedd_api.access.principal import Principal
+from tunedd_api.api.dependencies import ChatDep, DocumentAccessDep, PrincipalDep, ReadyStateDep
 from tunedd_api.api.openai_schemas import (
     AssistantMessageOut,
     ChatCompletionIn,
@@ -31,7 +34,6 @@ from tunedd_api.api.schemas import CitationOut, ErrorOut
 from tunedd_api.api.sse import stream_answer
 from tunedd_api.chat.events import ChatEvent, ChatTurn, TokenStreamed
 from tunedd_api.errors import InvalidInputError
-from tunedd_api.state import AppState
 from tunedd_api.turns import History
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -40,8 +42,11 @@ MODEL_PREFIX = "tunedd"
 _STARTED = int(time.time())
 
 
-def scope_from(request: ChatCompletionIn, state: AppState) -> list[str] | None:
-    """The document scope from `document_ids` or the model name; validated."""
+def scope_from(
+    request: ChatCompletionIn, access: DocumentAccess, principal: Principal
+) -> list[str] | None:
+    """The document scope from `document_ids` or the model name, checked against what the
+    caller sees (all of them when the model is plain `tunedd`)."""
     ids = request.document_ids
     if ids is None:
         name, _, selection = request.model.partition(":")
@@ -50,19 +55,20 @@ def scope_from(request: ChatCompletionIn, state: AppState) -> list[str] | None:
                 f"unknown model {request.model!r}; use 'tunedd' or 'tunedd:<document_id>,...'"
             )
         ids = [part.strip() for part in selection.split(",") if part.strip()] or None
-    if ids is not None:
-        state.catalog.require_indexed(ids)
-    return ids
+    return access.scope(principal, ids)
 
 
 @router.get("/models", response_model=ModelListOut, summary="List models (document scopes)")
-def list_models(state: ReadyStateDep) -> ModelListOut:
+def list_models(
+    state: ReadyStateDep, principal: PrincipalDep, access: DocumentAccessDep
+) -> ModelListOut:
     """`tunedd` answers from every document; `tunedd:<id>` from one (ids combine with commas)."""
+    visible = access.visible_ids(principal)
     models = [ModelOut(id=MODEL_PREFIX, created=_STARTED, title="All documents")]
     models += [
         ModelOut(id=f"{MODEL_PREFIX}:{record.document_id}", created=_STARTED, title=record.title)
         for record in state.catalog.all()
-        if record.status == "indexed"
+        if record.status == "indexed" and (visible is None or record.document_id in visible)
     ]
     return ModelListOut(data=models)
 
@@ -74,10 +80,13 @@ def list_models(state: ReadyStateDep) -> ModelListOut:
     summary="Chat completion (OpenAI-compatible)",
 )
 async def chat_completions(
-    request: ChatCompletionIn, chat: ChatDep, state: ReadyStateDep
+    request: ChatCompletionIn,
+    chat: ChatDep,
+    principal: PrincipalDep,
+    access: DocumentAccessDep,
 ) -> ChatCompletionOut | StreamingResponse:
     """Answer the last user message from the documents, the earlier messages as history."""
-    scope = scope_from(request, state)
+    scope = await asyncio.to_thread(scope_from, request, access, principal)
     turns = [(m.role, m.text()) for m in request.messages]
     history, question = History.from_client(turns)
     question = chat.clean_question(question)

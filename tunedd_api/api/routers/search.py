@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import APIRouter
 
-from tunedd_api.api.dependencies import ReadyStateDep
+from tunedd_api.api.dependencies import DocumentAccessDep, PrincipalDep, ReadyStateDep
 from tunedd_api.api.schemas import ErrorOut, SearchHitOut, SearchIn, SearchOut
 from tunedd_api.errors import InvalidInputError
 
@@ -19,7 +19,9 @@ router = APIRouter(tags=["search"])
     responses={422: {"model": ErrorOut, "description": "Unknown documents or bad top_k."}},
     summary="Semantic search",
 )
-async def search(body: SearchIn, state: ReadyStateDep) -> SearchOut:
+async def search(
+    body: SearchIn, state: ReadyStateDep, principal: PrincipalDep, access: DocumentAccessDep
+) -> SearchOut:
     """The chunks most similar to the query, best first."""
     settings = state.settings
     top_k = body.top_k or settings.top_k
@@ -27,10 +29,9 @@ async def search(body: SearchIn, state: ReadyStateDep) -> SearchOut:
         raise InvalidInputError(f"top_k must be at most {settings.max_top_k}")
     if not body.query.strip():
         raise InvalidInputError("query must not be blank")
-    if body.document_ids is not None:
-        state.catalog.require_indexed(body.document_ids)
+    scope = await asyncio.to_thread(access.scope, principal, body.document_ids)
     hits = await asyncio.to_thread(
-        state.retriever.retrieve, body.query, document_ids=body.document_ids, top_k=top_k
+        state.retriever.retrieve, body.query, document_ids=scope, top_k=top_k
     )
     return SearchOut(
         query=body.query,
