@@ -51,4 +51,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 USER tunedd
 
-CMD ["uvicorn", "tunedd_api.main:create_app_from_env", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+# `tunedd serve` refuses a non-loopback address unless API keys are required (compose sets
+# RAG_ADMIN_KEY) or RAG_ALLOW_UNAUTHENTICATED=true says the network is trusted.
+CMD ["tunedd", "serve", "--host", "0.0.0.0", "--port", "8000"]

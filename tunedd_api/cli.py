@@ -10,6 +10,8 @@ import sys
 from typing import Any, TextIO
 
 from tunedd_api.indexing.commands import add_commands as add_documents_commands
+from tunedd_api.access.binding import bind_refusal
+from tunedd_api.access.commands import add_commands as add_keys_commands
 from tunedd_api.observability.logging import configure_logging
 from tunedd_api.records.commands import add_commands as add_records_commands
 from tunedd_api.settings import Settings
@@ -17,6 +19,11 @@ from tunedd_api.settings import Settings
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    refusal = bind_refusal(args.host, Settings(), allow_unauthenticated=args.allow_unauthenticated)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
 
     uvicorn.run(
         "tunedd_api.main:create_app_from_env",
@@ -129,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the API (settings from env / .env)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="serve on a non-loopback address with API keys off (trusted networks only)",
+    )
     serve.set_defaults(run=_serve)
     index = commands.add_parser("index", help="index the data folder, print a report, exit")
     index.set_defaults(run=_index)
@@ -158,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     dump.add_argument("--out", default="pipelines", help="folder to write to (default: pipelines)")
     dump.set_defaults(run=_dump_pipelines)
     add_records_commands(commands)
+    add_keys_commands(commands)
     add_documents_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()

@@ -323,7 +323,7 @@ def test_dockerfile_has_healthcheck_env_and_command() -> None:
     assert by_name["EXPOSE"] == ["8000"]
     assert by_name["WORKDIR"][-1] == "/app"
     cmd = by_name["CMD"][-1]
-    for part in ("uvicorn", "tunedd_api.main:create_app_from_env", "--factory", "8000"):
+    for part in ("tunedd", "serve", "0.0.0.0", "8000"):  # serve checks keys before binding
         assert part in cmd
 
 

@@ -18,6 +18,7 @@ from tunedd_api.main import create_app
 from tunedd_api.settings import Settings
 
 _DATA = Path(tempfile.mkdtemp(prefix="tunedd-fuzz-"))
+FUZZ_KEY = "tdk_fuzz-admin-key-0123456789"
 make_pdf(_DATA / "data" / "volcano.pdf", ["Volcanoes erupt molten basalt lava."], title="Volcano")
 APP = create_app(
     Settings(
@@ -27,6 +28,9 @@ APP = create_app(
         index_workers=1,
         min_relevance=0.1,
         max_conversations=100_000,
+        # Every generated request carries an (admin) API key: the key checks run on all of it.
+        admin_key=FUZZ_KEY,
+        rate_limit_per_minute=0,
     ),
     stack=FakeStack(RecordingLLM("Volcanoes erupt molten basalt lava [1].")),
 )
@@ -53,7 +57,7 @@ def started_app():
     derandomize=True,
 )
 def test_no_input_makes_the_api_fail(case) -> None:
-    response = case.call()
+    response = case.call(headers={"Authorization": f"Bearer {FUZZ_KEY}"})
     CASES.append(response.status_code)
     assert response.status_code < 500, (case.method, case.path, response.text[:300])
     content_type = response.headers.get("content-type") or ""
