@@ -83,6 +83,8 @@ def _answer(text: str) -> Message:
         snippet="lava",
         score=0.5,
         support=0.8,
+        sections=["Guide > Install"],
+        lines=[3, 9],
     )
     return Message(
         role="assistant",
