@@ -16,9 +16,10 @@ starts fresh Python processes, alternating, over it and over an empty (migrated)
 * ``app`` with ``RAG_CONVERSATION_STORE=memory``: the same without any conversation database,
   to isolate the database's share.
 
-Each child reports seconds since it was spawned (interpreter start and imports included) and
-its VmRSS / VmHWM. One warm-up start per folder first (it joins the embedder files into the
-index folder), so every timed start is a restart with the files in the page cache.
+Each child reports seconds since it was spawned (interpreter start included; ``imported_s``
+once the modules it uses are imported) and its VmRSS / VmHWM. One warm-up start per folder
+first (it joins the embedder files into the index folder), so every timed start is a restart
+with the files in the page cache.
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ def child(kind: str, store_kind: str, index_dir: Path, spawned: float) -> dict[s
     """One start in this (fresh) process; times are seconds since the parent spawned it."""
     from benchmarks.state_support import embedded_stack, rss_mib
     from tunedd_api.settings import Settings
+    from tunedd_api.state import open_conversation_store
 
+    if kind == "app":
+        from fastapi.testclient import TestClient
+
+        from tunedd_api.main import create_app
     marks: dict[str, float] = {"imported_s": time.time() - spawned}
     settings = Settings(
         _env_file=None,
@@ -58,8 +64,6 @@ def child(kind: str, store_kind: str, index_dir: Path, spawned: float) -> dict[s
         log_level="WARNING",
     )
     if kind == "store":
-        from tunedd_api.state import open_conversation_store
-
         store = open_conversation_store(settings)
         marks["store_open_s"] = time.time() - spawned
         listed = len(store.page(limit=20).conversations)
@@ -68,10 +72,6 @@ def child(kind: str, store_kind: str, index_dir: Path, spawned: float) -> dict[s
         marks["counted_s"] = time.time() - spawned
         marks.update(rss_mib())
     else:
-        from fastapi.testclient import TestClient
-
-        from tunedd_api.main import create_app
-
         app = create_app(settings, stack=embedded_stack(settings))
         with TestClient(app) as client:
             marks["started_s"] = time.time() - spawned
