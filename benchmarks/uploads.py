@@ -173,6 +173,7 @@ def main() -> None:
     from tunedd_api.evaluation.dataset import load_questions
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paper", default="Chan et al.", help="start of the paper's file name")
     parser.add_argument("--runs", type=int, default=3)
