@@ -7,7 +7,7 @@ Seeds a SQLite application database with ``--conversations`` conversations of ``
 messages each (questions and answers with five citations, as the store writes them), then
 starts fresh Python processes, alternating, over it and over an empty (migrated) database:
 
-* ``store``: ``open_conversation_store`` (engine + migrations check), the first page of
+* ``store``: ``open_database`` + ``conversation_store`` (migrations check), the first page of
   ``GET /conversations`` (``page(limit=20)``) and ``count()``, nothing else imported;
 * ``app``: ``create_app`` on the embedded stack (the real ONNX embedder and SQLite document
   store; an instant chat model instead of the GGUF, so no LLM is loaded) over an empty data
@@ -49,7 +49,7 @@ def child(kind: str, store_kind: str, index_dir: Path, spawned: float) -> dict[s
     """One start in this (fresh) process; times are seconds since the parent spawned it."""
     from benchmarks.state_support import embedded_stack, rss_mib
     from tunedd_api.settings import Settings
-    from tunedd_api.state import open_conversation_store
+    from tunedd_api.state import conversation_store, open_database
 
     if kind == "app":
         from fastapi.testclient import TestClient
@@ -64,7 +64,7 @@ def child(kind: str, store_kind: str, index_dir: Path, spawned: float) -> dict[s
         log_level="WARNING",
     )
     if kind == "store":
-        store = open_conversation_store(settings)
+        store = conversation_store(settings, open_database(settings))
         marks["store_open_s"] = time.time() - spawned
         listed = len(store.page(limit=20).conversations)
         marks["first_page_s"] = time.time() - spawned
