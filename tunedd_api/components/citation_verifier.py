@@ -109,12 +109,12 @@ def verify_citations(
     """
     sentences, dropped = _parse(answer, len(sources))
     claims = [s for s in sentences if s.is_claim]
-    known = KnownSpecifics([question] + [source.document.content or "" for source in sources])
+    texts = [source.document.content or "" for source in sources]
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
-        if known.missing(sentence.text):
-            # a number or name found in no source (nor the question) was made up
-            support = [replace(item, score=0.0) for item in support]
-        sentence.support = support
+        sentence.support = [
+            item if not _asserts_beyond(sentence, j, texts, question) else replace(item, score=0)
+            for j, item in enumerate(support)
+        ]
 
     cited: dict[int, list[tuple[str, Support, bool]]] = {}
     unsupported: list[str] = []
@@ -159,6 +159,19 @@ def verify_citations(
         groundedness=groundedness,
         unsupported_sentences=unsupported,
         lead_supported=lead_supported,
+    )
+
+
+def _asserts_beyond(sentence: _Sentence, index: int, texts: list[str], question: str) -> bool:
+    """Whether the sentence states a number or name that source ``index`` cannot back: one
+    found neither in it, nor in the other sources the sentence cites, nor in the question.
+
+    Checked per source, not against all of them: "$100 [2]" where only source 4 mentions
+    $100 is not supported by source 2 (the check may still find source 4 and cite it).
+    """
+    cited = {n - 1 for n in sentence.markers} | {index}
+    return bool(
+        KnownSpecifics([question] + [texts[k] for k in sorted(cited)]).missing(sentence.text)
     )
 
 

@@ -293,3 +293,33 @@ def test_a_number_or_name_found_in_no_source_makes_the_sentence_unsupported(
 def test_an_opener_left_empty_by_a_marker_is_repaired(sources: list[RetrievedChunk]) -> None:
     verified = verify("According to [1], the executor calls external tools.", sources)
     assert verified.text == "The executor calls external tools [1]."
+
+
+def test_a_number_only_another_source_states_does_not_count_for_the_cited_one() -> None:
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    sources = [
+        _source(1, "The pilot study ran in 2021 with volunteer beekeepers.", [2], 0.7),
+        _source(
+            2, "The pilot study ran with volunteer beekeepers and a grant of 500 euros.", [5], 0.6
+        ),
+    ]
+    answer = "The pilot study ran with volunteer beekeepers in 2021 [2]."
+
+    verified = verify_citations(answer, sources, scorer=scorer, min_support=MIN_SUPPORT)
+
+    # "2021" is only in source 1: source 2 cannot back the sentence, source 1 does.
+    assert [(c.number, c.added_by_verifier) for c in verified.citations] == [(1, True)]
+    assert [(d.number, d.reason) for d in verified.dropped] == [(2, "unsupported")]
+
+
+def test_a_sentence_citing_two_sources_may_draw_its_numbers_from_both() -> None:
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    sources = [
+        _source(1, "The survey covered 120 hives in the city.", [2], 0.7),
+        _source(2, "The survey covered hives in 14 districts of the city.", [5], 0.6),
+    ]
+    answer = "The survey covered 120 hives in 14 districts of the city [1][2]."
+
+    verified = verify_citations(answer, sources, scorer=scorer, min_support=MIN_SUPPORT)
+
+    assert [c.number for c in verified.citations] == [1, 2] and verified.groundedness == 1.0
