@@ -141,4 +141,6 @@ def open_conversation_store(settings: Settings) -> ConversationStore:
         return InMemoryConversationStore(**limits)
     engine = open_app_database(settings.app_database_url)
     logger.info("Conversations are stored in %s", engine.url.render_as_string())
-    return SqlConversationStore(engine=engine, **limits)
+    return SqlConversationStore(
+        engine=engine, turn_lock_timeout_s=settings.turn_lock_timeout_s, **limits
+    )
