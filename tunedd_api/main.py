@@ -28,6 +28,7 @@ from tunedd_api.observability.logging import configure_logging
 from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState, open_conversation_store
+from tunedd_api.storage.migrate import open_app_database
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,11 @@ def create_app(
         if runtime is None:
             runtime = await asyncio.to_thread(build_runtime, settings, stack=stack, clock=clock)
             app.state.runtime = runtime
-        conversations = await asyncio.to_thread(open_conversation_store, settings)
-        state = AppState.build(runtime, conversations)
+        # Conversations (unless kept in memory) and upload jobs: shared by every API process
+        # of one PostgreSQL database.
+        database = await asyncio.to_thread(open_app_database, settings.app_database_url)
+        conversations = await asyncio.to_thread(open_conversation_store, settings, database)
+        state = AppState.build(runtime, conversations, database)
         app.state.tunedd = state
         logger.info("Starting tunedd %s on the %s stack", __version__, runtime.stack.name)
         if settings.startup_indexing == "background":

@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from tunedd_api.backends.base import Stack
 from tunedd_api.chat.conversations import ConversationStore
 from tunedd_api.chat.memory_conversations import InMemoryConversationStore
@@ -22,7 +24,6 @@ from tunedd_api.observability.metrics import track_conversations, track_queue_de
 from tunedd_api.records.store import RecordStore
 from tunedd_api.runtime import Runtime
 from tunedd_api.settings import Settings
-from tunedd_api.storage.migrate import open_app_database
 from tunedd_api.turns import NOT_FOUND_ANSWER
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,11 @@ class AppState:
         return self.runtime.stack
 
     @classmethod
-    def build(cls, runtime: Runtime, conversations: ConversationStore) -> "AppState":
-        """Wire the use cases to the runtime and the conversation store (nothing is loaded
-        yet)."""
+    def build(
+        cls, runtime: Runtime, conversations: ConversationStore, database: Engine
+    ) -> "AppState":
+        """Wire the use cases to the runtime, the conversation store and the application
+        database (upload jobs); nothing is loaded yet."""
         settings, stack = runtime.settings, runtime.stack
         track_conversations(conversations.count)
         track_queue_depth(lambda: stack.chat_model.queue_depth)
@@ -100,7 +103,7 @@ class AppState:
             conversations=conversations,
             chat=chat,
             summaries=SummaryService(conversations=conversations, summarizer=summarizer),
-            intake=DocumentIntake.build(runtime, catalog),
+            intake=DocumentIntake.build(runtime, catalog, database),
         )
 
     async def start(self) -> None:
@@ -112,6 +115,7 @@ class AppState:
             # The data folder and the kept uploads together: the run drops every other document.
             self.index_report = await asyncio.to_thread(self.intake.indexer.sync)
             self.catalog.replace(self.index_report.records)
+            await asyncio.to_thread(self.intake.adopt_uploads, self.index_report.records)
             self.intake.queue.start()
             self.ready = True
         except Exception as error:
@@ -126,12 +130,14 @@ class AppState:
         await asyncio.to_thread(self.intake.queue.stop)
         await asyncio.to_thread(self.runtime.close)
         await asyncio.to_thread(self.conversations.close)
+        await asyncio.to_thread(self.intake.queue.jobs.engine.dispose)
         if self._records is not None:
             self._records.close()
 
 
-def open_conversation_store(settings: Settings) -> ConversationStore:
-    """The configured conversation store, its database opened and migrated (blocking)."""
+def open_conversation_store(settings: Settings, database: Engine) -> ConversationStore:
+    """The configured conversation store over the (migrated) application ``database``, unless
+    conversations are kept in memory (blocking)."""
     limits = {
         "max_conversations": settings.max_conversations,
         "ttl_s": settings.conversation_ttl_s,
@@ -139,8 +145,7 @@ def open_conversation_store(settings: Settings) -> ConversationStore:
     }
     if settings.conversation_store == "memory":
         return InMemoryConversationStore(**limits)
-    engine = open_app_database(settings.app_database_url)
-    logger.info("Conversations are stored in %s", engine.url.render_as_string())
+    logger.info("Conversations are stored in %s", database.url.render_as_string())
     return SqlConversationStore(
-        engine=engine, turn_lock_timeout_s=settings.turn_lock_timeout_s, **limits
+        engine=database, turn_lock_timeout_s=settings.turn_lock_timeout_s, **limits
     )

@@ -23,6 +23,7 @@ from tunedd_api.indexing.intake import DocumentIntake, ReceivedFile
 from tunedd_api.indexing.uploads import clean_file_name, stored_uploads
 from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
+from tunedd_api.storage.migrate import open_app_database
 
 VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed the volcano vents."]
 GLACIER = ["Glaciers carve valleys from granite.", "Ice sheets retreat as summers warm."]
@@ -52,7 +53,8 @@ def catalog() -> DocumentCatalog:
 
 @pytest.fixture()
 def intake(settings: Settings, backend: FakeStack, catalog: DocumentCatalog) -> DocumentIntake:
-    built = DocumentIntake.build(build_runtime(settings, stack=backend), catalog)
+    database = open_app_database(settings.app_database_url)
+    built = DocumentIntake.build(build_runtime(settings, stack=backend), catalog, database)
     built.store.prepare()
     catalog.replace(built.indexer.sync().records)
     return built

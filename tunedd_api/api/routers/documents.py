@@ -60,10 +60,10 @@ def _document_out(
 def list_documents(state: ReadyStateDep) -> DocumentListOut:
     """Every document: the data folder's PDFs and uploads, with their status."""
     uploaded = state.intake.upload_ids()
-    progress = state.intake.queue.progress
+    progress = state.intake.queue.progress_all()
     return DocumentListOut(
         documents=[
-            _document_out(r, r.document_id in uploaded, progress(r.document_id))
+            _document_out(r, r.document_id in uploaded, progress.get(r.document_id))
             for r in state.catalog.all()
         ]
     )
