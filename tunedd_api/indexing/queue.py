@@ -267,13 +267,7 @@ class UploadQueue:
             logger.exception("Reading the upload jobs failed")
             return
         with self._changed:
-            for row in rows:
-                if self._catalog.get(row.document_id) != row.record():
-                    self._catalog.put(row.record())
-            present = {row.document_id for row in rows}
-            for gone in self._from_jobs - present:
-                self._catalog.remove(gone)
-            self._from_jobs = present
+            self._from_jobs = self._catalog.follow([r.record() for r in rows], self._from_jobs)
 
 
 def _progress(row: JobRow | None) -> UploadProgress | None:

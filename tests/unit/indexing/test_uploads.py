@@ -218,3 +218,13 @@ def test_delete_during_indexing_leaves_no_chunk_file_or_record(intake, backend, 
     assert catalog.get(accepted.document_id) is None
     assert backend.document_store.filter_documents(document_filter([accepted.document_id])) == []
     assert stored_uploads(intake.store.folder) == []
+
+
+def test_the_catalog_follows_uploads_other_processes_indexed_or_deleted() -> None:
+    catalog = DocumentCatalog([make_record("folder")])
+    known = catalog.follow([make_record("a"), make_record("b")], set())
+    assert known == {"a", "b"} and catalog.indexed_ids() == {"folder", "a", "b"}
+
+    known = catalog.follow([make_record("b")], known)  # "a" was deleted elsewhere
+
+    assert known == {"b"} and catalog.indexed_ids() == {"folder", "b"}
