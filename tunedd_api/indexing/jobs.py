@@ -101,18 +101,26 @@ class IndexJobs:
                 )
 
     def adopt(self, records: list[DocumentRecord], paths: dict[str, str]) -> None:
-        """Record uploads indexed by a startup run that have no job row yet (kept from before
-        jobs were stored), so every process lists and deletes them alike."""
+        """Take a startup run's results for the uploads in ``paths``: a row for those kept
+        from before jobs were stored, the new outcome for finished ones (a failed upload is
+        retried at each start); queued and running jobs are left to their workers."""
         now = self._clock()
         with self.engine.begin() as connection:
-            known = set(connection.execute(select(index_jobs.c.document_id)).scalars())
-            rows = [
-                _finished_row(r, paths[r.document_id], now)
-                for r in records
-                if r.document_id in paths and r.document_id not in known
-            ]
-            if rows:
-                connection.execute(insert(index_jobs), rows)
+            status = dict(
+                connection.execute(select(index_jobs.c.document_id, index_jobs.c.status)).all()
+            )
+            for record in records:
+                if record.document_id not in paths or status.get(record.document_id) in OPEN:
+                    continue
+                row = _finished_row(record, paths[record.document_id], now)
+                if record.document_id in status:
+                    connection.execute(
+                        update(index_jobs)
+                        .where(index_jobs.c.document_id == record.document_id)
+                        .values({k: v for k, v in row.items() if k != "created_at"})
+                    )
+                else:
+                    connection.execute(insert(index_jobs), [row])
 
     def claim(self, owner: str, lease_s: float) -> JobRow | None:
         """Lease the oldest claimable job (queued, or its lease expired), if any."""

@@ -123,14 +123,17 @@ def test_a_deleted_job_cannot_be_finished(jobs: IndexJobs) -> None:
     assert jobs.get(row.document_id) is None and not jobs.delete(row.document_id)
 
 
-def test_startup_records_of_uploads_without_a_row_are_adopted(jobs: IndexJobs) -> None:
-    jobs.enqueue([job(1)], capacity=10)
+def test_startup_results_are_adopted_for_uploads_not_queued(jobs: IndexJobs) -> None:
+    jobs.enqueue([job(1), job(3)], capacity=10)
+    failed = jobs.claim("w", lease_s=60)  # job 1, the oldest
+    jobs.finish(failed.document_id, "w", DocumentRecord.failed(failed.document_id, "a.pdf", "x"))
     folder = DocumentRecord("f" * 64, "folder.pdf", "Folder", 1, 1, status="indexed")
-    paths = {indexed(1).document_id: "/u/1.pdf", indexed(2).document_id: "/u/2.pdf"}
+    paths = {indexed(n).document_id: f"/u/{n}.pdf" for n in (1, 2, 3)}
 
-    jobs.adopt([indexed(1), indexed(2), folder], paths)
+    jobs.adopt([indexed(1), indexed(2), indexed(3), folder], paths)
 
     rows = {row.document_id: row for row in jobs.all()}
-    assert set(rows) == {indexed(1).document_id, indexed(2).document_id}
-    assert rows[indexed(1).document_id].status == "queued"  # its own row is kept
+    assert set(rows) == {indexed(n).document_id for n in (1, 2, 3)}
+    assert rows[indexed(1).document_id].record() == indexed(1)  # the failed one was retried
+    assert rows[indexed(3).document_id].status == "queued"  # left to its worker
     assert rows[indexed(2).document_id].record() == indexed(2)
