@@ -42,6 +42,7 @@ from tunedd_api.runtime import Runtime, build_runtime
 from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
+from tunedd_api.storage.migrate import open_app_database
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-agents"
 TUTORIAL_TEMPLATE = """Given these documents, answer the question.
@@ -204,7 +205,8 @@ def compare_answers(
     runtime: Runtime, baseline_retrieval: Pipeline, questions: list[str]
 ) -> dict[str, Any]:
     """Answer latency of the full tunedd chat path vs the tutorial prompt, same model."""
-    state = AppState.build(runtime, InMemoryConversationStore())
+    database = open_app_database(runtime.settings.app_database_url)
+    state = AppState.build(runtime, InMemoryConversationStore(), database)
     state.ready = True
     backend = runtime.stack
     prompt_builder = ChatPromptBuilder(

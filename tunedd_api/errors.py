@@ -151,3 +151,12 @@ class RateLimitedError(TunedDError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class ConversationBusyError(TunedDError):
+    """Another turn of the conversation (on this or another API process) held it for longer
+    than the turn lock's wait; the client should retry later."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

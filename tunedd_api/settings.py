@@ -205,6 +205,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the application database (conversations), e.g. "
         "postgresql+psycopg://...; default: SQLite `tunedd.db` in the index directory.",
     )
+    turn_lock_timeout_s: float = Field(
+        300.0,
+        gt=0,
+        description="Longest wait of a message for the turn in progress in the same "
+        "conversation (held across API processes on PostgreSQL); then 409 conversation_busy.",
+    )
     max_request_bytes: int = Field(
         262_144, ge=1024, description="Largest request body; bigger ones get 413."
     )
@@ -226,6 +232,21 @@ class Settings(BaseSettings):
     )
     upload_queue_size: int = Field(
         32, ge=1, description="Uploads waiting to be indexed; more get 503 with Retry-After."
+    )
+    upload_lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="Lease of an API process on the upload it indexes, renewed while it runs; "
+        "once expired (the process died) another process indexes the upload again.",
+    )
+    upload_poll_s: float = Field(
+        2.0, gt=0, description="Seconds between looks for uploads other API processes queued."
+    )
+    upload_max_attempts: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Indexing attempts of an upload (crashes included) before " "it is `failed`.",
     )
 
     # --- API keys ----------------------------------------------------------------------------

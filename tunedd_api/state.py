@@ -42,10 +42,10 @@ class AppState:
     chat: ChatService
     summaries: SummaryService
     intake: DocumentIntake
-    #: API keys and per-key document visibility (None: no application database, keys off).
-    access: AccessControl | None = None
-    #: The application database (conversations, keys, document owners).
-    database: Engine | None = field(default=None, repr=False)
+    #: API keys and per-key document visibility.
+    access: AccessControl
+    #: The application database (conversations, upload jobs, keys, document owners).
+    database: Engine = field(repr=False)
     ready: bool = False
     startup_error: str | None = None
     index_report: IndexReport | None = None
@@ -82,28 +82,23 @@ class AppState:
 
     @classmethod
     def build(
-        cls,
-        runtime: Runtime,
-        conversations: ConversationStore,
-        database: Engine | None = None,
+        cls, runtime: Runtime, conversations: ConversationStore, database: Engine
     ) -> "AppState":
         """Wire the use cases to the runtime, the conversation store and the application
-        database (nothing is loaded yet; without a database, API keys are off)."""
+        database (upload jobs, API keys, document owners); nothing is loaded yet."""
         settings, stack = runtime.settings, runtime.stack
         track_conversations(conversations.count)
         track_queue_depth(lambda: stack.chat_model.queue_depth)
         catalog = DocumentCatalog()
-        intake = DocumentIntake.build(runtime, catalog)
-        access = None
-        if database is not None:
-            access = AccessControl.build(settings, engine=database, catalog=catalog, intake=intake)
+        intake = DocumentIntake.build(runtime, catalog, database)
+        access = AccessControl.build(settings, engine=database, catalog=catalog, intake=intake)
         chat = ChatService(
             pipeline=runtime.chat,
             conversations=conversations,
             chat_model=stack.chat_model,
             settings=settings,
             check_scope=catalog.require_still_indexed,
-            default_scope=access.documents.scope_of_owner if access is not None else None,
+            default_scope=access.documents.scope_of_owner,
         )
         summarizer = Summarizer(
             chat_model=stack.chat_model,
@@ -131,6 +126,7 @@ class AppState:
             # The data folder and the kept uploads together: the run drops every other document.
             self.index_report = await asyncio.to_thread(self.intake.indexer.sync)
             self.catalog.replace(self.index_report.records)
+            await asyncio.to_thread(self.intake.adopt_uploads, self.index_report.records)
             self.intake.queue.start()
             self.ready = True
         except Exception as error:
@@ -145,8 +141,7 @@ class AppState:
         await asyncio.to_thread(self.intake.queue.stop)
         await asyncio.to_thread(self.runtime.close)
         await asyncio.to_thread(self.conversations.close)
-        if self.database is not None:
-            self.database.dispose()
+        await asyncio.to_thread(self.database.dispose)
         if self._records is not None:
             self._records.close()
 
@@ -167,4 +162,6 @@ def conversation_store(settings: Settings, database: Engine) -> ConversationStor
     }
     if settings.conversation_store == "memory":
         return InMemoryConversationStore(**limits)
-    return SqlConversationStore(engine=database, **limits)
+    return SqlConversationStore(
+        engine=database, turn_lock_timeout_s=settings.turn_lock_timeout_s, **limits
+    )

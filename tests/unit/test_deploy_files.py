@@ -109,10 +109,23 @@ def test_api_is_built_here_and_checks_readiness(services: dict[str, Any]) -> Non
     build = api["build"]
     dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
     assert dockerfile == "Dockerfile"
-    assert "8000:8000" in [str(port) for port in api["ports"]]
+    assert "ports" not in api, "replicas (--scale api=N) cannot all bind one host port"
+    assert "8000" in [str(port) for port in api["expose"]]
     assert api["env_file"] in (".env", [".env"])
     assert "/readyz" in " ".join(map(str, api["healthcheck"]["test"]))
     assert api["restart"] == "unless-stopped"
+
+
+def test_one_proxy_publishes_the_api_for_every_replica(services: dict[str, Any]) -> None:
+    proxy = services["proxy"]
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+-alpine", proxy["image"])
+    assert [str(port) for port in proxy["ports"]] == ["8000:8000"]
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
+    config = (REPO_ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert "http://api:8000" in config and "resolver 127.0.0.11" in config
+    assert "proxy_buffering off;" in config  # Server-Sent Events stream through
+    assert "client_max_body_size 0;" in config  # the API applies its own upload limits
+    assert "tunedd-uploads:/app/uploads" in services["api"]["volumes"]
 
 
 def test_api_mounts_data_read_only(services: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tunedd_api.errors import (
     BackendUnavailableError,
+    ConversationBusyError,
     ConversationCapacityError,
     ConversationFullError,
     ConversationNotFoundError,
@@ -53,6 +54,7 @@ _STATUS: list[tuple[type[TunedDError], int, str]] = [
     (UnsupportedFileTypeError, 415, "unsupported_file_type"),
     (UploadQueueFullError, 503, "upload_queue_full"),
     (ConversationFullError, 409, "conversation_full"),
+    (ConversationBusyError, 409, "conversation_busy"),
     (ConversationCapacityError, 503, "too_many_conversations"),
     (UnknownDocumentsError, 422, "unknown_documents"),
     (InvalidInputError, 422, "invalid_input"),

@@ -5,9 +5,11 @@ SqlConversationStore` (the default: SQLite in the index directory, PostgreSQL in
 survives restarts) and :class:`~tunedd_api.chat.memory_conversations.InMemoryConversationStore`
 (``RAG_CONVERSATION_STORE=memory``: nothing is written anywhere).
 
-Per-conversation runtime state (the lock that serialises its turns, its cached summary) lives
+Per-conversation runtime state (the in-process lock of its turns, its cached summary) lives
 in a :class:`ConversationSession` held by the process, so it goes when the conversation is
-deleted or expires.
+deleted or expires. Each store picks its :class:`TurnLocks`: the in-process lock, or on
+PostgreSQL a database lock that also serialises turns sent to other API processes
+(:mod:`tunedd_api.chat.turn_locks`).
 
 Limits (from settings) keep storage bounded: conversations idle longer than the TTL expire
 (404 afterwards); at the maximum count, creating one more is refused with 503 + Retry-After
@@ -23,7 +25,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, AsyncContextManager
 
 from tunedd_api.errors import (
     ConversationFullError,
@@ -128,6 +130,18 @@ class SessionRegistry:
             return len(self._sessions)
 
 
+class TurnLocks(abc.ABC):
+    """Serialises the turns of each conversation (read history → answer → append)."""
+
+    @abc.abstractmethod
+    def hold(self, conversation_id: uuid.UUID) -> AsyncContextManager[None]:
+        """Hold the conversation's turn lock for the ``async with`` block; waits for the turn in
+        progress. Raises ConversationBusyError if the wait times out."""
+
+    def close(self) -> None:
+        """Release connections (nothing to release by default)."""
+
+
 class ConversationStore(abc.ABC):
     """Where conversations live; implementations must be safe to call from several threads."""
 
@@ -171,6 +185,11 @@ class ConversationStore(abc.ABC):
     @abc.abstractmethod
     def session(self, conversation_id: uuid.UUID) -> ConversationSession:
         """The conversation's in-process state; raises ConversationNotFoundError."""
+
+    @property
+    @abc.abstractmethod
+    def turn_locks(self) -> TurnLocks:
+        """What serialises each conversation's turns (in this process, or across processes)."""
 
     @abc.abstractmethod
     def sessions(self) -> int:

@@ -20,8 +20,10 @@ from tunedd_api.chat.conversations import (
     SessionRegistry,
     decode_cursor,
     encode_cursor,
+    TurnLocks,
     title_of,
 )
+from tunedd_api.chat.turn_locks import ProcessTurnLocks
 from tunedd_api.errors import (
     ConversationCapacityError,
     ConversationFullError,
@@ -49,6 +51,12 @@ class InMemoryConversationStore(ConversationStore):
         self._conversations: OrderedDict[uuid.UUID, tuple[Conversation, float]] = OrderedDict()
         self._sessions = SessionRegistry()
         self._lock = threading.Lock()
+        self._turn_locks = ProcessTurnLocks(self.session)
+
+    @property
+    def turn_locks(self) -> TurnLocks:
+        """The in-process lock of each conversation."""
+        return self._turn_locks
 
     def create(self, document_ids: list[str] | None, owner: str | None = None) -> Conversation:
         """Start a conversation limited to ``document_ids`` (``None``: all documents)."""

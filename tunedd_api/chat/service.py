@@ -3,9 +3,9 @@
 ``answer`` runs one turn of the chat pipeline (rewrite → scoped retrieval → gate → prompt →
 LLM, streamed → verified citations) for a question, an explicit history and a document scope;
 ``/v1/chat/completions`` calls it with the client's history. ``send`` is the conversation
-variant: it loads the stored history, serialises the conversation's turns and stores the
-question with its answer only once the answer is complete (a client that leaves stores
-nothing).
+variant: it holds the conversation's turn lock (across API processes on PostgreSQL), loads the
+stored history, and stores the question with its answer only once the answer is complete (a
+client that leaves stores nothing).
 """
 
 from __future__ import annotations
@@ -101,8 +101,9 @@ class ChatService:
         """Answer ``text`` in the conversation and store both turns together."""
         # The store may be a database: its calls run off the event loop.
         question = await asyncio.to_thread(self.validate, conversation_id, text)
-        session = await asyncio.to_thread(self._conversations.session, conversation_id)
-        async with session.lock:
+        # Held across processes on PostgreSQL: a turn sent to another replica waits here and
+        # then reads this turn in its history.
+        async with self._conversations.turn_locks.hold(conversation_id):
             conversation = await asyncio.to_thread(self._conversations.get, conversation_id)
             ids = conversation.document_ids
             scope = list(ids) if ids is not None else None

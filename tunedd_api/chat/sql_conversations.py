@@ -6,6 +6,9 @@ process killed mid-answer leaves every acknowledged turn and no partial one. Eac
 touches ``last_active_at`` with a single ``UPDATE ... RETURNING`` that also applies the TTL
 (an idle conversation is gone even before the sweep deletes its rows); expired rows are
 swept when conversations are created, counted or listed.
+
+Turns are serialised per conversation by a PostgreSQL advisory lock (so several API processes
+can serve one database) or, on SQLite, by the in-process lock (one API process per file).
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from tunedd_api.chat.conversations import (
     SessionRegistry,
     decode_cursor,
     encode_cursor,
+    TurnLocks,
     title_of,
 )
+from tunedd_api.chat.turn_locks import DatabaseTurnLocks, ProcessTurnLocks
 from tunedd_api.errors import (
     ConversationCapacityError,
     ConversationFullError,
@@ -49,6 +54,7 @@ class SqlConversationStore(ConversationStore):
     :param ttl_s: Idle seconds after which a conversation expires (None: never).
     :param max_messages: Most messages per conversation (None: unlimited).
     :param now: The wall clock (tests inject one).
+    :param turn_lock_timeout_s: Longest wait for another turn of a conversation (PostgreSQL).
     """
 
     def __init__(
@@ -59,6 +65,7 @@ class SqlConversationStore(ConversationStore):
         ttl_s: float | None = None,
         max_messages: int | None = None,
         now: Callable[[], datetime] = utc_now,
+        turn_lock_timeout_s: float = 300.0,
     ) -> None:
         self.engine = engine
         self.max_conversations = max_conversations
@@ -66,6 +73,17 @@ class SqlConversationStore(ConversationStore):
         self.max_messages = max_messages
         self._now = now
         self._sessions = SessionRegistry()
+        self._turn_locks: TurnLocks
+        if engine.dialect.name == "postgresql":
+            url = engine.url.render_as_string(hide_password=False)
+            self._turn_locks = DatabaseTurnLocks(url, turn_lock_timeout_s)
+        else:
+            self._turn_locks = ProcessTurnLocks(self.session)
+
+    @property
+    def turn_locks(self) -> TurnLocks:
+        """A database lock on PostgreSQL (across processes), else the in-process lock."""
+        return self._turn_locks
 
     def create(self, document_ids: list[str] | None, owner: str | None = None) -> Conversation:
         """Start a conversation limited to ``document_ids`` (``None``: all documents)."""
@@ -207,7 +225,8 @@ class SqlConversationStore(ConversationStore):
             return [(uuid.UUID(r.conversation_id), r.content) for r in connection.execute(query)]
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pools."""
+        self._turn_locks.close()
         self.engine.dispose()
 
     def _live(self) -> list[Any]:

@@ -22,6 +22,7 @@ from tunedd_api.evaluation.retrieval import Hit, evaluate_retrieval
 from tunedd_api.chat.memory_conversations import InMemoryConversationStore
 from tunedd_api.settings import Settings
 from tunedd_api.state import AppState
+from tunedd_api.storage.migrate import open_app_database
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,9 @@ async def run_evaluation(
 ) -> dict[str, Any]:
     """Index the configured data folder and evaluate; returns the report as a dict."""
     questions = pick_subset(load_questions(), limit)
-    state = AppState.build(
-        await asyncio.to_thread(build_runtime, settings), InMemoryConversationStore()
-    )
+    runtime = await asyncio.to_thread(build_runtime, settings)
+    database = await asyncio.to_thread(open_app_database, settings.app_database_url)
+    state = AppState.build(runtime, InMemoryConversationStore(), database)
     await state.start()
     try:
         started = time.perf_counter()

@@ -45,6 +45,20 @@ class DocumentCatalog:
                 key: r for key, r in self._records.items() if r.document_id != document_id
             }
 
+    def follow(self, uploads: list[DocumentRecord], known: set[str]) -> set[str]:
+        """Take the uploads' records as the jobs table has them: changed ones are updated, and
+        those of ``known`` (learnt from the table before) that are gone are forgotten; returns
+        the ids now known."""
+        present = {record.document_id for record in uploads}
+        with self._lock:
+            kept = {
+                key: r
+                for key, r in self._records.items()
+                if r.document_id not in present and r.document_id not in known
+            }
+            self._records = {**kept, **{r.document_id: r for r in uploads}}
+        return present
+
     def all(self) -> list[DocumentRecord]:
         """Every record, indexed and failed, sorted by file name."""
         with self._lock:

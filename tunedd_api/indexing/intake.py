@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from tunedd_api.components.pdf_text import document_id_for
 from tunedd_api.documents import DocumentRecord
 from tunedd_api.errors import (
@@ -22,6 +24,7 @@ from tunedd_api.errors import (
 from tunedd_api.formats import detect_file_format, detect_format
 from tunedd_api.indexing.catalog import DocumentCatalog
 from tunedd_api.indexing.indexer import Indexer
+from tunedd_api.indexing.jobs import IndexJobs
 from tunedd_api.indexing.queue import UploadJob, UploadProgress, UploadQueue
 from tunedd_api.indexing.uploads import UploadStore, clean_file_name, stored_uploads
 from tunedd_api.runtime import Runtime
@@ -61,8 +64,11 @@ class DocumentIntake:
         self._queue = queue
 
     @classmethod
-    def build(cls, runtime: Runtime, catalog: DocumentCatalog) -> "DocumentIntake":
-        """Uploads over the runtime's indexing graph and document store (nothing started)."""
+    def build(
+        cls, runtime: Runtime, catalog: DocumentCatalog, database: Engine
+    ) -> "DocumentIntake":
+        """Uploads over the runtime's indexing graph and document store, queued in the jobs
+        table of the (migrated) application ``database`` (nothing started)."""
         settings = runtime.settings
         store = UploadStore(settings.uploads_path)
         indexer = Indexer(
@@ -74,8 +80,11 @@ class DocumentIntake:
             uploads=store,
             document_store=runtime.stack.document_store,
             store_guard=runtime.guards.document_store,
+            jobs=IndexJobs(database, max_attempts=settings.upload_max_attempts),
             capacity=settings.upload_queue_size,
             max_pages=settings.max_upload_pages,
+            lease_s=settings.upload_lease_s,
+            poll_s=settings.upload_poll_s,
         )
         return cls(catalog=catalog, uploads=store, queue=queue)
 
@@ -109,11 +118,18 @@ class DocumentIntake:
                 received.path.unlink(missing_ok=True)  # kept ones were moved away
 
     def status(self, document_id: str) -> tuple[DocumentRecord, UploadProgress | None]:
-        """The document's record and, while queued or indexing, its progress."""
-        record = self._catalog.get(document_id)
+        """The document's record and, while queued or indexing, its progress; an upload's
+        come from the jobs table, so every API process answers alike."""
+        record = self._queue.record(document_id) or self._catalog.get(document_id)
         if record is None:
             raise DocumentNotFoundError(document_id)
         return record, self._queue.progress(document_id)
+
+    def adopt_uploads(self, records: list[DocumentRecord]) -> None:
+        """Give the uploads a startup run indexed a job row if they have none (kept before
+        jobs were stored)."""
+        paths = {path.parent.name: str(path) for path in stored_uploads(self._uploads.folder)}
+        self._queue.jobs.adopt(records, paths)
 
     def upload_ids(self) -> set[str]:
         """Ids of the documents that were uploaded (the rest come from the data folder)."""
@@ -146,7 +162,7 @@ class DocumentIntake:
         records: list[DocumentRecord] = []
         for received, file_format in zip(files, formats):
             document_id = document_id_for(received.path)
-            known = self._catalog.get(document_id)
+            known = self._catalog.get(document_id) or self._queue.record(document_id)
             queued = next((r for r in records if r.document_id == document_id), None)
             if known is not None or queued is not None:
                 same = known or queued

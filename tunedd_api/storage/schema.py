@@ -63,3 +63,30 @@ document_owners = sa.Table(
     sa.Column("document_id", sa.String(64), primary_key=True),
     sa.Column("owner", sa.String(32), primary_key=True),
 )
+
+#: Uploads to index, claimed by API processes under a renewed lease (several processes share
+#: the queue); kept after indexing as the upload's status, deleted with the document.
+index_jobs = sa.Table(
+    "index_jobs",
+    metadata,
+    sa.Column("document_id", sa.String(64), primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    #: queued → indexing → indexed | failed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(32), nullable=True),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("pages_total", sa.Integer, nullable=True),
+    sa.Column("chunks_done", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("chunks_total", sa.Integer, nullable=True),
+    #: The indexed document as listed (title, pages and chunks), once indexed.
+    sa.Column("title", sa.String(300), nullable=True),
+    sa.Column("page_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("chunk_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_index_jobs_status_created", "status", "created_at"),
+)

@@ -3,43 +3,10 @@ no partial one: a real server process, restarted over the same index directory."
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-import httpx
 from pdf_factory import make_pdf
-
-TESTS = Path(__file__).resolve().parents[2]
-
-
-@contextmanager
-def server(data_dir: Path, index_dir: Path) -> Iterator[tuple[httpx.Client, subprocess.Popen]]:
-    """A server process on a socket bound here, so requests queue until it serves them."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    port = listener.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, str(TESTS / "server_process.py"), str(listener.fileno())]
-        + [str(data_dir), str(index_dir)],
-        pass_fds=[listener.fileno()],
-        env={
-            "PYTHONPATH": f"{TESTS}:{TESTS.parent}",
-            "HAYSTACK_TELEMETRY_ENABLED": "False",
-            "PATH": "",
-        },
-    )
-    listener.close()
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            yield client, process
-    finally:
-        process.kill()
-        process.wait()
+from servers import server
 
 
 def test_a_turn_killed_mid_answer_is_not_stored_and_acknowledged_ones_are(

@@ -23,6 +23,7 @@ from tunedd_api.indexing.intake import DocumentIntake, ReceivedFile
 from tunedd_api.indexing.uploads import clean_file_name, stored_uploads
 from tunedd_api.runtime import build_runtime
 from tunedd_api.settings import Settings
+from tunedd_api.storage.migrate import open_app_database
 
 VOLCANO = ["Volcanoes erupt molten basalt lava.", "Magma chambers feed the volcano vents."]
 GLACIER = ["Glaciers carve valleys from granite.", "Ice sheets retreat as summers warm."]
@@ -52,7 +53,8 @@ def catalog() -> DocumentCatalog:
 
 @pytest.fixture()
 def intake(settings: Settings, backend: FakeStack, catalog: DocumentCatalog) -> DocumentIntake:
-    built = DocumentIntake.build(build_runtime(settings, stack=backend), catalog)
+    database = open_app_database(settings.app_database_url)
+    built = DocumentIntake.build(build_runtime(settings, stack=backend), catalog, database)
     built.store.prepare()
     catalog.replace(built.indexer.sync().records)
     return built
@@ -216,3 +218,13 @@ def test_delete_during_indexing_leaves_no_chunk_file_or_record(intake, backend, 
     assert catalog.get(accepted.document_id) is None
     assert backend.document_store.filter_documents(document_filter([accepted.document_id])) == []
     assert stored_uploads(intake.store.folder) == []
+
+
+def test_the_catalog_follows_uploads_other_processes_indexed_or_deleted() -> None:
+    catalog = DocumentCatalog([make_record("folder")])
+    known = catalog.follow([make_record("a"), make_record("b")], set())
+    assert known == {"a", "b"} and catalog.indexed_ids() == {"folder", "a", "b"}
+
+    known = catalog.follow([make_record("b")], known)  # "a" was deleted elsewhere
+
+    assert known == {"b"} and catalog.indexed_ids() == {"folder", "b"}

@@ -68,11 +68,11 @@ def list_documents(
 ) -> DocumentListOut:
     """Every document the caller sees: the data folder's and uploads, with their status."""
     uploaded = state.intake.upload_ids()
-    progress = state.intake.queue.progress
+    progress = state.intake.queue.progress_all()
     visible = access.visible_ids(principal)
     return DocumentListOut(
         documents=[
-            _document_out(r, r.document_id in uploaded, progress(r.document_id))
+            _document_out(r, r.document_id in uploaded, progress.get(r.document_id))
             for r in state.catalog.all()
             if visible is None or r.document_id in visible
         ]
