@@ -137,3 +137,10 @@ def test_startup_results_are_adopted_for_uploads_not_queued(jobs: IndexJobs) -> 
     assert rows[indexed(1).document_id].record() == indexed(1)  # the failed one was retried
     assert rows[indexed(3).document_id].status == "queued"  # left to its worker
     assert rows[indexed(2).document_id].record() == indexed(2)
+
+
+def test_the_same_document_queued_twice_at_once_is_one_job(jobs: IndexJobs) -> None:
+    jobs.enqueue([job(7), job(7)], capacity=100)  # as two replicas racing on one upload
+
+    assert jobs.claim("a", lease_s=60).document_id == f"{7:064x}"
+    assert jobs.claim("b", lease_s=60) is None
