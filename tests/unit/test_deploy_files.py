@@ -142,6 +142,16 @@ def test_api_environment_selects_production_stack(services: dict[str, Any]) -> N
     assert env["RAG_OLLAMA_URL"] == "http://ollama:11434"
 
 
+def test_compose_requires_an_admin_key_and_keeps_state_in_postgres(
+    services: dict[str, Any],
+) -> None:
+    env = _environment(services["api"])
+    # `${VAR:?message}`: compose refuses to start without it, so the API is never open.
+    assert env["RAG_ADMIN_KEY"].startswith("${TUNEDD_ADMIN_KEY:?")
+    assert env["RAG_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert "@postgres:5432/" in env["RAG_DATABASE_URL"]
+
+
 def test_model_names_come_from_env_with_defaults(services: dict[str, Any]) -> None:
     defaults = {
         "RAG_EMBEDDING_MODEL": Settings.model_fields["embedding_model"].default,
