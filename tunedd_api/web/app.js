@@ -265,8 +265,14 @@ function conversationRow(c) {
 async function loadConversations(more = false) {
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (more && nextCursor) params.set("cursor", nextCursor);
-  const page = await api(`/conversations?${params}`);
   const list = $("conversations");
+  list.setAttribute("aria-busy", "true");
+  let page;
+  try {
+    page = await api(`/conversations?${params}`);
+  } finally {
+    list.setAttribute("aria-busy", "false");
+  }
   if (!more) list.replaceChildren();
   const shown = new Set([...list.children].map((li) => li.dataset.id));
   for (const c of page.conversations) {
