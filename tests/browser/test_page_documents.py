@@ -42,9 +42,26 @@ def test_a_pdf_added_with_the_picker_is_indexed_scoped_to_and_deleted(
     expect(folder_doc).to_be_visible()
     expect(folder_doc.get_by_role("button")).to_have_count(0)  # data-folder docs: read-only
 
+    # Hold the status polls at "indexing 40/120" until the page has shown it, then let the
+    # real status through: the live progress is seen without racing the (fast) fake indexer.
+    held = {"on": True}
+
+    def progress(route) -> None:
+        if held["on"] and route.request.method == "GET":
+            body = {"id": route.request.url.rsplit("/", 1)[1], "file_name": pdf.name}
+            body |= {"title": "Glacier Field Notes", "page_count": 2, "chunk_count": 0}
+            body |= {"status": "indexing", "error": None, "source": "upload"}
+            body["progress"] = {"pages_total": 2, "chunks_done": 40, "chunks_total": 120}
+            route.fulfill(status=200, json=body)
+        else:
+            route.fallback()
+
+    page.route(re.compile(r"/documents/[0-9a-f]+$"), progress)
     page.get_by_label("Add documents").set_input_files(pdf)
 
     entry = page.locator("#uploads li", has_text="glacier-field-notes.pdf")
+    expect(entry).to_contain_text("indexing 40/120 chunks")
+    held["on"] = False
     expect(entry).to_have_attribute("data-status", "indexed", timeout=60_000)
     expect(entry).to_contain_text(re.compile(r"indexed \(\d+ chunks?\)"))
     box = page.get_by_label(re.compile(r"Glacier Field Notes \(2 pages\)"))
@@ -96,7 +113,7 @@ def test_files_dropped_on_the_drop_zone_are_uploaded_or_refused_in_words(
 
     markdown = page.locator("#uploads li", has_text="tidepools.md")
     expect(markdown).to_have_attribute("data-status", "indexed", timeout=60_000)
-    expect(page.get_by_label(re.compile(r"\(tidepools\.md"))).to_be_visible()
+    expect(page.get_by_label(re.compile(r"\(tidepools\.md\)"))).to_be_visible()
     image = page.locator("#uploads li", has_text="photo.png")
     expect(image).to_have_attribute("data-status", "refused")
     expect(image).to_contain_text("unsupported file type")
@@ -107,7 +124,7 @@ def test_files_dropped_on_the_drop_zone_are_uploaded_or_refused_in_words(
     page.screenshot(path=str(ARTIFACTS / "chat-page-uploads-phone.png"), full_page=True)
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Delete tidepools.md").click()
-    expect(page.get_by_label(re.compile(r"\(tidepools\.md"))).to_have_count(0)
+    page.get_by_role("button", name="Delete tidepools.md", exact=True).click()
+    expect(page.get_by_label(re.compile(r"\(tidepools\.md\)"))).to_have_count(0)
     listed = json.load(urllib.request.urlopen(f"{base_url}/documents"))["documents"]
     assert not [d for d in listed if d["source"] == "upload"]
