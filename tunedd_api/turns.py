@@ -224,7 +224,7 @@ class DroppedCitation:
     """A marker removed from the answer, and why."""
 
     number: int
-    reason: str  # "no_such_source" | "unsupported"
+    reason: str  # "no_such_source" | "unsupported" | "fragment"
     sentence: str
 
 

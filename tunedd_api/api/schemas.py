@@ -120,9 +120,10 @@ class DroppedCitationOut(BaseModel):
     """A `[n]` marker the model wrote that the citation check removed."""
 
     number: int = Field(description="The marker's number.")
-    reason: Literal["no_such_source", "unsupported"] = Field(
+    reason: Literal["no_such_source", "unsupported", "fragment"] = Field(
         description="`no_such_source`: no source has this number. `unsupported`: the source "
-        "does not support the sentence."
+        "does not support the sentence. `fragment`: without its markers the sentence says "
+        'nothing ("This is mentioned in."), so it was dropped with them.'
     )
     sentence: str = Field(description="The answer sentence that carried the marker.")
 

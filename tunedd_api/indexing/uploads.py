@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from tunedd_api.components.pdf_text import DOCUMENT_ID_LENGTH
+from tunedd_api.formats import SUPPORTED_EXTENSIONS
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ INCOMING = ".incoming"
 _DOCUMENT_ID = re.compile(rf"^[0-9a-f]{{{DOCUMENT_ID_LENGTH}}}$")
 _UNSAFE = re.compile(r"[^\w.\-+,() ]")
 _MAX_NAME_BYTES = 150
+#: The extension given to a name without one of its format's (the format's name otherwise).
+_DEFAULT_EXTENSION = {"markdown": "md", "text": "txt"}
+#: Markdown and plain text are told apart by content, so either's extension fits both.
+_PLAIN = {"markdown", "text"}
 
 
 def is_document_id(value: str) -> bool:
@@ -35,18 +40,26 @@ def is_document_id(value: str) -> bool:
 def clean_file_name(name: str, extension: str) -> str:
     """A display name safe on any file system: the last path part of ``name``, NFKC-normalised,
     without control, format (bidi override, zero-width) or other unsafe characters, at most
-    150 UTF-8 bytes, ending in ``.<extension>``; ``upload.<extension>`` when nothing is left."""
+    150 UTF-8 bytes, ending in an extension of the format ``extension`` (a format name such as
+    ``pdf`` or ``markdown``): the name's own when it fits (``notes.md``, ``page.htm``), else
+    the format's (``notes`` → ``notes.md``); ``upload.<ext>`` when nothing is left."""
     name = unicodedata.normalize("NFKC", name or "")
     name = re.split(r"[/\\]", name)[-1]
     name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
     name = re.sub(r"\s+", " ", _UNSAFE.sub("_", name)).strip(" ._")
     stem, dot, suffix = name.rpartition(".")
-    if not dot or suffix.lower() != extension:
-        stem = name
+    suffix = suffix.lower()
+    if not dot or not _fits(suffix, extension):
+        stem, suffix = name, _DEFAULT_EXTENSION.get(extension, extension)
     while len(stem.encode("utf-8")) > _MAX_NAME_BYTES:
         stem = stem[:-1]
     stem = stem.strip(" ._") or "upload"
-    return f"{stem}.{extension}"
+    return f"{stem}.{suffix}"
+
+
+def _fits(suffix: str, file_format: str) -> bool:
+    named = SUPPORTED_EXTENSIONS.get(f".{suffix}")
+    return suffix == file_format or named == file_format or {named, file_format} <= _PLAIN
 
 
 def stored_uploads(folder: Path) -> list[Path]:

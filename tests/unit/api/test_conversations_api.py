@@ -92,6 +92,21 @@ def test_message_answer_has_verified_citations_with_pages(client: TestClient) ->
     assert uuid.UUID(body["message_id"])
 
 
+def test_a_marker_left_on_a_fragment_is_reported_not_a_server_error(
+    client: TestClient, llm: RecordingLLM
+) -> None:
+    llm.reply = "Basalt lava erupts from volcanoes [1]. This is mentioned in [1]."
+    conversation_id = _new_conversation(client)
+
+    response = client.post(
+        f"/conversations/{conversation_id}/messages", json={"message": "Which lava is basalt?"}
+    )
+
+    assert response.status_code == 200, response.text
+    dropped = response.json()["dropped_citations"]
+    assert {"number": 1, "reason": "fragment", "sentence": "This is mentioned in."} in dropped
+
+
 def test_history_is_stored_and_reaches_the_next_prompt(client, llm: RecordingLLM) -> None:
     conversation_id = _new_conversation(client)
     url = f"/conversations/{conversation_id}/messages"

@@ -187,6 +187,16 @@ def make_record(document_id: str) -> DocumentRecord:
         ("...", "pdf", "upload.pdf"),
         ("a<b>|c?.pdf", "pdf", "a_b__c.pdf"),
         ("ü" * 300 + ".pdf", "pdf", "ü" * 75 + ".pdf"),
+        ("notes.md", "markdown", "notes.md"),
+        ("notes.MARKDOWN", "markdown", "notes.markdown"),
+        ("plain.md", "text", "plain.md"),  # no Markdown in it: read as text, name kept
+        ("log.txt", "text", "log.txt"),
+        ("page.htm", "html", "page.htm"),
+        ("letter.docx", "docx", "letter.docx"),
+        ("notes", "markdown", "notes.md"),
+        ("log", "text", "log.txt"),
+        ("page.txt", "html", "page.txt.html"),
+        ("report.pdf", "docx", "report.pdf.docx"),
     ],
 )
 def test_clean_file_names(given: str, extension: str, kept: str) -> None:
