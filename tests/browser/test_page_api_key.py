@@ -1,9 +1,7 @@
-"""The chat page when the server requires an API key. Server-side keys are not this test's
-subject: a test-only ASGI wrapper stands in for them, answering every API route 401 (JSON
-`{detail, code: "unauthorized"}`, `WWW-Authenticate: Bearer`) unless the request carries
-`Authorization: Bearer <KEY>`; the page and its files stay open. The page must open its key
-field on the first 401, keep the key in local storage and send it on every request, the
-streamed answer included."""
+"""The chat page when the server requires API keys (the real ones: an admin key from the
+settings). The page must open its key field on the first 401, keep the key in local storage
+and send it on every request, the streamed answer included. A recorder around the app notes
+every path the server answered 401, to check what the page sent."""
 
 from __future__ import annotations
 
@@ -14,47 +12,38 @@ from typing import Any, Iterator
 import pytest
 from browser_support import page_settings, quote_first_source, serve, skip_without_chromium
 from fakes import FakeStack, RecordingLLM
-from starlette.responses import JSONResponse
+from pydantic import SecretStr
 
 from tunedd_api.main import create_app
 
 pytestmark = [pytest.mark.browser, skip_without_chromium]
 
 KEY = "tdk_test_0123456789abcdef"
-OPEN_PATHS = ("/", "/healthz", "/readyz", "/docs", "/openapi.json")
 
 
-class RequireBearer:
-    """Test-only stand-in for API keys: 401 on API routes without ``Bearer <key>``."""
+class RefusalRecorder:
+    """Passes every request to the app and records the paths it answered 401."""
 
-    def __init__(self, app: Any, key: str) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
-        self.expected = f"Bearer {key}".encode()
-        self.refused: list[str] = []  # paths answered 401, to check what the page sent
+        self.refused: list[str] = []
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and path not in OPEN_PATHS and not path.startswith("/ui/"):
-            if dict(scope["headers"]).get(b"authorization") != self.expected:
-                self.refused.append(path)
-                response = JSONResponse(
-                    {"detail": "missing or unknown API key", "code": "unauthorized"},
-                    status_code=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="tunedd"'},
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        async def record(message: dict) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                self.refused.append(scope.get("path", ""))
+            await send(message)
+
+        await self.app(scope, receive, record if scope["type"] == "http" else send)
 
 
 @pytest.fixture(scope="module")
 def guarded(
     corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, RequireBearer]]:
+) -> Iterator[tuple[str, RefusalRecorder]]:
     settings = page_settings(corpus_dir, tmp_path_factory.mktemp("browser-key-index"))
-    app = RequireBearer(
-        create_app(settings, stack=FakeStack(RecordingLLM(quote_first_source))), KEY
-    )
+    settings = settings.model_copy(update={"admin_key": SecretStr(KEY)})
+    app = RefusalRecorder(create_app(settings, stack=FakeStack(RecordingLLM(quote_first_source))))
     with serve(app) as url:
         yield url, app
 
