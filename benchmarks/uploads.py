@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import socket
 import subprocess
 import sys
@@ -197,9 +198,12 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(30)
-    result["load_before_bound"] = load()
-    result["embedder_bound"] = embedder_bound(paper, base)
-    result["load_end"] = load()
+    try:
+        result["load_before_bound"] = load()
+        result["embedder_bound"] = embedder_bound(paper, base)
+        result["load_end"] = load()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
