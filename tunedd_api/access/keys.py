@@ -16,6 +16,7 @@ from typing import Callable
 from sqlalchemy import Engine, insert, select, update
 
 from tunedd_api.errors import InvalidInputError, KeyNotFoundError
+from tunedd_api.storage.engine import as_utc
 from tunedd_api.storage.schema import api_keys
 
 #: Every secret starts with this, so leaked keys are easy to recognise (and to scan for).
@@ -107,18 +108,12 @@ class KeyStore:
         return _key(row) if row is not None else None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
-
-
 def _key(row) -> ApiKey:
     return ApiKey(
         id=row.id,
         name=row.name,
         prefix=row.prefix,
         admin=bool(row.admin),
-        created_at=_utc(row.created_at),
-        revoked_at=_utc(row.revoked_at),
+        created_at=as_utc(row.created_at),
+        revoked_at=as_utc(row.revoked_at),
     )

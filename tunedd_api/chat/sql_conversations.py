@@ -17,7 +17,7 @@ import logging
 import math
 import uuid
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, and_, select, update
@@ -40,6 +40,7 @@ from tunedd_api.errors import (
     ConversationFullError,
     ConversationNotFoundError,
 )
+from tunedd_api.storage.engine import as_utc
 from tunedd_api.storage.schema import conversations, messages
 from tunedd_api.turns import Citation, Message, utc_now
 
@@ -126,7 +127,7 @@ class SqlConversationStore(ConversationStore):
         return Conversation(
             id=conversation_id,
             document_ids=_scope(row.document_ids),
-            created_at=_utc(row.created_at),
+            created_at=as_utc(row.created_at),
             messages=history,
             owner=row.owner,
         )
@@ -272,7 +273,7 @@ class SqlConversationStore(ConversationStore):
         oldest = connection.execute(select(func.min(conversations.c.last_active_at))).scalar()
         if self.ttl_s is None or oldest is None:
             return 60
-        remaining = _utc(oldest) + timedelta(seconds=self.ttl_s) - self._now()
+        remaining = as_utc(oldest) + timedelta(seconds=self.ttl_s) - self._now()
         return max(1, math.ceil(remaining.total_seconds()))
 
 
@@ -280,11 +281,6 @@ def _delete(connection: Connection, ids: list[str]) -> None:
     # Explicit, not only ON DELETE CASCADE: a SQLite connection without the pragma skips it.
     connection.execute(delete(messages).where(messages.c.conversation_id.in_(ids)))
     connection.execute(delete(conversations).where(conversations.c.id.in_(ids)))
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without their zone; every stored one is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _scope(document_ids: list[str] | None) -> tuple[str, ...] | None:
@@ -310,7 +306,7 @@ def _message(row: Any) -> Message:
         role=row["role"],
         content=row["content"],
         id=uuid.UUID(row["id"]),
-        created_at=_utc(row["created_at"]),
+        created_at=as_utc(row["created_at"]),
         citations=tuple(Citation(**c) for c in row["citations"]),
         retrieval_query=row["retrieval_query"],
         groundedness=row["groundedness"],
@@ -322,7 +318,7 @@ def _summary(row: Any) -> ConversationSummary:
         id=uuid.UUID(row.id),
         title=row.title,
         document_ids=_scope(row.document_ids),
-        created_at=_utc(row.created_at),
-        last_active_at=_utc(row.last_active_at),
+        created_at=as_utc(row.created_at),
+        last_active_at=as_utc(row.last_active_at),
         message_count=row.message_count,
     )

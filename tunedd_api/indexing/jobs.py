@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tunedd_api.documents import DocumentRecord
 from tunedd_api.errors import UploadQueueFullError
+from tunedd_api.storage.engine import dialect_insert
 from tunedd_api.storage.schema import index_jobs
 from tunedd_api.turns import utc_now
 
@@ -95,9 +94,8 @@ class IndexJobs:
             connection.execute(delete(index_jobs).where(index_jobs.c.document_id.in_(ids)))
             if jobs:
                 # Another process queueing the same bytes at the same moment wins: one job.
-                dialect_insert = postgresql_insert if _is_postgresql(connection) else sqlite_insert
                 connection.execute(
-                    dialect_insert(index_jobs).on_conflict_do_nothing(
+                    dialect_insert(connection.dialect.name, index_jobs).on_conflict_do_nothing(
                         index_elements=["document_id"]
                     ),
                     [
@@ -243,7 +241,3 @@ def _finished_row(record: DocumentRecord, path: str | None, now: datetime) -> di
 
 def _job(row: Any) -> JobRow:
     return JobRow(**{field: getattr(row, field) for field in JobRow.__dataclass_fields__})
-
-
-def _is_postgresql(connection: Any) -> bool:
-    return connection.dialect.name == "postgresql"

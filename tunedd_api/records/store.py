@@ -11,15 +11,13 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from sqlalchemy import Engine, and_, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from tunedd_api.errors import BackendUnavailableError
 from tunedd_api.records import migrate
 from tunedd_api.records.model import TextRecord
 from tunedd_api.records.schema import jobs, records, rejected_rows
-from tunedd_api.storage.engine import open_engine
+from tunedd_api.storage.engine import dialect_insert, open_engine
 
 
 class RecordStore:
@@ -42,7 +40,7 @@ class RecordStore:
 
     def insert(self, table):
         """The dialect's INSERT, which supports ``ON CONFLICT DO NOTHING``."""
-        return (postgresql_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+        return dialect_insert(self.dialect, table)
 
     def add_records(self, batch: Iterable[TextRecord], source: str) -> int:
         """Insert new records and queue them; returns how many were new."""

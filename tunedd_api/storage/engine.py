@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 #: Seconds a SQLite writer waits for another process's write lock before failing.
 SQLITE_BUSY_S = 60
@@ -39,3 +42,16 @@ def sqlite_file_exists(url: str) -> bool:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         return Path(url.removeprefix("sqlite:///")).exists()
     return True
+
+
+def dialect_insert(dialect_name: str, table: Table):
+    """The dialect's INSERT for ``table``, which supports ``ON CONFLICT DO NOTHING``."""
+    return (postgresql_insert if dialect_name == "postgresql" else sqlite_insert)(table)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time with its zone: SQLite hands datetimes back without one, and every time
+    tunedd stores is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
