@@ -162,7 +162,8 @@ class ConversationStore(abc.ABC):
     def check_owner(self, conversation_id: uuid.UUID, owner: str | None) -> None:
         """ConversationNotFoundError unless it exists and ``owner`` (None: anyone) owns it:
         another key's conversation is "not found", so its existence is not leaked."""
-        if self.owner_of(conversation_id) != owner and owner is not None:
+        held_by = self.owner_of(conversation_id)  # raises for an unknown conversation
+        if owner is not None and held_by != owner:
             raise ConversationNotFoundError(str(conversation_id))
 
     def owner_of(self, conversation_id: uuid.UUID) -> str | None:

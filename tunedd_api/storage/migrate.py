@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from tunedd_api.errors import BackendUnavailableError
@@ -62,6 +62,35 @@ class Migrations:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         logger.info("%s migrated to %s", self.scripts.parent.name, self.current_revision(engine))
+
+
+def run_environment(context, metadata, advisory_lock: int) -> None:
+    """The body of a migrations folder's ``env.py``: migrate the connection the caller passed
+    (or one to the configured URL), serialised on PostgreSQL by ``advisory_lock``."""
+
+    def run(connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
+            compare_type=True,
+            version_table=context.config.attributes.get("version_table", "alembic_version"),
+        )
+        with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_lock}
+                )
+            context.run_migrations()
+
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run(connection)
+        return
+    engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        run(connection)
+    engine.dispose()
 
 
 #: The application database's history (conversations, messages, ...).
