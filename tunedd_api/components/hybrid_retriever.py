@@ -5,7 +5,9 @@ filter in production), never a post-filter, so a scoped conversation gets its fu
 its documents. Dense and keyword lists are fused by reciprocal rank (the measured default, see
 docs/EVALUATION.md) in a fixed order (dense first: RRF ties break by list order). Each chunk
 keeps its cosine similarity to the query, which the relevance gate compares with
-``min_relevance``.
+``min_relevance``. Reference lists and author lists (:mod:`reference_lists`) go after prose
+among the candidates unless the question asks about references: they share every topic word
+of a paper and crowded out the passage that answers.
 
 One component on purpose: as separate pipeline nodes (embedder, two retrievers, joiner) a query
 costs ~+18 ms in Haystack's per-step input copies, as one component ~2 ms. The embedder and
@@ -23,6 +25,7 @@ from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.components.joiners import DocumentJoiner
 
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
+from tunedd_api.components.reference_lists import asks_for_references, looks_like_reference_list
 from tunedd_api.documents import document_filter
 from tunedd_api.observability.metrics import EMBEDDING_SECONDS, RETRIEVAL_SECONDS
 from tunedd_api.resilience import Guards
@@ -50,6 +53,7 @@ class HybridRetriever:
     :param min_relevance: Cosine similarity a chunk needs to count as relevant.
     :param score_scale: What the dense retriever's scores are: ``cosine``, or Weaviate's
         ``certainty`` ((1 + cosine) / 2).
+    :param prose_first: Rank reference lists after prose (unless the query asks for them).
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class HybridRetriever:
         top_k: int = 5,
         min_relevance: float = 0.3,
         score_scale: Literal["cosine", "certainty"] = "cosine",
+        prose_first: bool = True,
     ) -> None:
         self.text_embedder = text_embedder
         self.embedding_retriever = embedding_retriever
@@ -68,6 +73,7 @@ class HybridRetriever:
         self.top_k = top_k
         self.min_relevance = min_relevance
         self.score_scale = score_scale
+        self.prose_first = prose_first
         self._joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion")
         self._guards = Guards.passthrough()
 
@@ -90,6 +96,7 @@ class HybridRetriever:
             top_k=self.top_k,
             min_relevance=self.min_relevance,
             score_scale=self.score_scale,
+            prose_first=self.prose_first,
         )
 
     @classmethod
@@ -122,7 +129,7 @@ class HybridRetriever:
             return []
         filters = document_filter(document_ids) if document_ids is not None else None
         hybrid = self.keyword_retriever is not None
-        candidates = max(2 * top_k, 10) if hybrid else top_k
+        candidates = max(2 * top_k, 10) if hybrid or self.prose_first else top_k
         guards = self._guards
         named: dict[str, tuple[str, ...]] = {}
         with RETRIEVAL_SECONDS.time():
@@ -142,9 +149,11 @@ class HybridRetriever:
                     )["documents"]
                 )
                 named = names_in_top_hits(query, keyword)
-                documents = self._fuse(documents, keyword, top_k)
+                documents = self._fuse(documents, keyword, candidates)
             else:
                 documents = sorted(documents, key=lambda d: d.score or 0.0, reverse=True)
+            if self.prose_first and not asks_for_references(query):
+                documents = prose_before_lists(documents)
         # Vectors are dropped once the cosine is known: nothing downstream needs them, and
         # the pipeline copies every component's inputs (10 x 384 floats per copy).
         return [
@@ -172,6 +181,17 @@ class HybridRetriever:
         query = np.asarray(query_embedding, dtype=np.float32)
         denominator = float(np.linalg.norm(vector) * np.linalg.norm(query)) or 1.0
         return round(float(vector @ query) / denominator, 6)
+
+
+def prose_before_lists(documents: list[Document]) -> list[Document]:
+    """The documents in the same order, reference lists moved after the rest."""
+    lists = [
+        looks_like_reference_list(d.content or "", chunk_index=d.meta.get("chunk_index"))
+        for d in documents
+    ]
+    return [d for d, is_list in zip(documents, lists) if not is_list] + [
+        d for d, is_list in zip(documents, lists) if is_list
+    ]
 
 
 def query_names(query: str) -> set[str]:

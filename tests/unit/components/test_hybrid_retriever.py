@@ -124,3 +124,31 @@ def test_query_names_skip_question_words_and_the_first_word() -> None:
         "PWLA",
     }
     assert query_names("Asadi proposed what?") == set()
+
+
+REFERENCE_LIST = (
+    "[11] Padghan, L. and Winikopff, M., 2004. Developing Intelligent Agent Systems. Wiley. "
+    "[12] Zhang, J., Xu, X., and Deng, S. Volcanoes erupt basalt lava, 2023a. arXiv preprint "
+    "arXiv:2308.11432. [13] Lee, K. Lava and magma. In Proceedings of IROS, pp. 30-59, 2019."
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "first"), [("volcanoes basalt lava", "a"), ("which references cite lava", "refs")]
+)
+def test_a_reference_list_ranks_after_prose_unless_references_are_asked_for(
+    backend: FakeStack, query: str, first: str
+) -> None:
+    backend.document_store.write_documents(
+        [
+            Document(
+                id="refs",
+                content=REFERENCE_LIST,
+                meta={"document_id": "a", "file_name": "a.pdf", "pages": [9], "chunk_index": 9},
+                embedding=bag_of_words("volcanoes erupt basalt lava lava lava"),
+            )
+        ]
+    )
+    backend.text_embedder = FixedEmbedder("volcanoes erupt basalt lava lava lava")
+    found = Retriever(backend, hybrid=True).retrieve(query, document_ids=None, top_k=2)
+    assert found[0].document.id == first

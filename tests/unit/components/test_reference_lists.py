@@ -1,0 +1,46 @@
+"""Reference lists and author lists are told from prose by their entry marks and few words."""
+
+from __future__ import annotations
+
+import pytest
+
+from tunedd_api.components.reference_lists import asks_for_references, looks_like_reference_list
+
+PROSE = (
+    "Case-based reasoning empowers agents to retrieve, reuse, revise, and retain cases "
+    "[Watson and Marir, 1994]. In the CA-MAS proposed by [Kwon and Sadeh, 2004], agents "
+    "compare the current context with stored cases before they act."
+)
+NUMBERED = (
+    "[9] Markus Anderljung, Joslyn Barnhart, Anton Korinek. 2023. Frontier AI Regulation. "
+    "arXiv:2307.03718. [10] Hui Bai, Jan G. Voelkel. 2024. Artificial Intelligence Can "
+    "Persuade Humans. https://doi.org/10.31219/osf.io/stakv"
+)
+AUTHOR_YEAR = (
+    "[Abbas et al., 2015] Assad Abbas, Limin Zhang, and Samee U Khan. A survey on context-aware "
+    "recommender systems. Journal of Systems and Software, 117:55–83, 2016. [Qin et al., 2016] "
+    "Jiahu Qin, Qichao Ma, Yang Shi. Recent advances in consensus. IEEE Transactions, 2016."
+)
+NAMES = (
+    "Varun Godbole, Sina Samangooei, Bogdan Damoc, Alex Kaskasoli, Sébastien M. R. Arnold, "
+    "Vijay Vasudevan, Shubham Agrawal, Jason Riesa, Dmitry Lepikhin, Richard Tanburn"
+)
+
+
+@pytest.mark.parametrize("text", [NUMBERED, AUTHOR_YEAR, NAMES])
+def test_reference_entries_and_name_lists_are_lists(text: str) -> None:
+    assert looks_like_reference_list(text, chunk_index=40)
+
+
+def test_prose_with_inline_citations_is_not_a_list() -> None:
+    assert not looks_like_reference_list(PROSE, chunk_index=40)
+
+
+def test_the_first_chunk_with_title_and_authors_is_never_a_list() -> None:
+    assert not looks_like_reference_list(NAMES, chunk_index=0)
+    assert looks_like_reference_list(NAMES, chunk_index=None)
+
+
+def test_questions_about_references_are_recognised() -> None:
+    assert asks_for_references("Which works does the survey cite for consensus?")
+    assert not asks_for_references("What operations does case-based reasoning give agents?")
