@@ -116,6 +116,12 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 #: percentages; names and acronyms: capitalised words, words with inner capitals or digits.
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\b")
+#: A one-digit count of something ("1 smart-contract vulnerability", "3 phases"): the digit
+#: stands after a word and before a word, so "1." opening a list item, "(2)" and "Section 4"
+#: are not counts.
+_COUNT = re.compile(r"(?<=[A-Za-z,] )(\d)\s+([A-Za-z][A-Za-z-]*)")
+_LIST_NUMBER = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?")
+_NUMBER_WORDS = "zero one two three four five six seven eight nine".split()
 #: Capitalised words that are not names wherever they stand (sentence openers, pronouns).
 _NOT_SPECIFIC = frozenset(
     "the a an this that these those it its they their there in on at for to of and or but "
@@ -125,16 +131,19 @@ _NOT_SPECIFIC = frozenset(
 
 
 def specifics(text: str) -> set[str]:
-    """The numbers and names a sentence asserts, lower-cased (``{"100", "ethereum", "gpt-4"}``).
+    """The numbers, counts and names a sentence asserts, lower-cased (``{"100", "ethereum",
+    "gpt-4", "1 smart-contract"}``).
 
     A model that does not find the answer tends to invent exactly these: a throughput, a fine,
-    a model name. Word overlap with the passage does not catch it, because the rest of the
-    sentence repeats the question and the passage.
+    a model name, a count. Word overlap with the passage does not catch it, because the rest of
+    the sentence repeats the question and the passage.
     """
     found = {n.replace(",", "") for n in _NUMBER.findall(text) if len(n.replace(",", "")) >= 2}
+    found |= {f"{digit} {noun.lower()}" for digit, noun in _COUNT.findall(text)}
+    opening = _LIST_NUMBER.sub("", text)
     words = _NAME.findall(text)
     for index, word in enumerate(words):
-        if word.lower() in _NOT_SPECIFIC or (index == 0 and text.lstrip().startswith(word)):
+        if word.lower() in _NOT_SPECIFIC or (index == 0 and opening.startswith(word)):
             continue
         found.add(word.lower())
     return found
@@ -149,18 +158,29 @@ class KnownSpecifics:
         self._numbers = {n.replace(",", "") for n in _NUMBER.findall(self._text)}
 
     def missing(self, claim: str) -> set[str]:
-        """Numbers and names of ``claim`` that occur in none of the known texts: asserted
-        from nowhere."""
-        missing = set()
-        for item in specifics(claim):
-            if item[0].isdigit():
-                if item not in self._numbers:
-                    missing.add(item)
-            elif not re.search(rf"(?<![a-z0-9]){re.escape(item)}(?![a-z0-9])", self._text):
-                missing.add(item)
-        return missing
+        """Numbers, counts and names of ``claim`` that occur in none of the known texts:
+        asserted from nowhere."""
+        return {item for item in specifics(claim) if not self._knows(item)}
+
+    def _knows(self, item: str) -> bool:
+        if " " in item:
+            return self._knows_count(*item.split(" ", 1))
+        if item[0].isdigit():
+            return item in self._numbers
+        return re.search(rf"(?<![a-z0-9]){re.escape(item)}(?![a-z0-9])", self._text) is not None
+
+    def _knows_count(self, digit: str, noun: str) -> bool:
+        """Whether the texts count ``noun`` with this digit or its word ("three phases" backs
+        "3 phases"), allowing one word between ("three main phases") and a plural, or list that
+        many items ("(1) ... (2) ... (3)" backs "3 groups": the model counted them)."""
+        if digit > "1" and re.search(rf"\({digit}\)|(?<![\w.]){digit}\)", self._text):
+            return True
+        number = f"(?:{digit}|{_NUMBER_WORDS[int(digit)]})"
+        stem = re.escape(noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun)
+        pattern = rf"(?<![\w.]){number}\s+(?:[a-z-]+\s+)?{stem}"
+        return re.search(pattern, self._text) is not None
 
 
 def missing_specifics(claim: str, known_texts: Sequence[str]) -> set[str]:
-    """Numbers and names of ``claim`` that occur in none of ``known_texts``."""
+    """Numbers, counts and names of ``claim`` that occur in none of ``known_texts``."""
     return KnownSpecifics(known_texts).missing(claim)
