@@ -66,6 +66,15 @@ def restates_question(question: str, answer: Answer) -> bool:
     return bool(claims) and all(_stem(word) in asked for claim in claims for word in _words(claim))
 
 
+def adds_to(question: str, sentence: str) -> bool:
+    """Whether the sentence says anything the question did not (a word or number beyond it);
+    without a question every sentence does."""
+    if not question:
+        return True
+    asked = {_stem(word) for word in _words(question)}
+    return any(_stem(word) not in asked for word in _words(sentence))
+
+
 def _words(text: str) -> set[str]:
     """Content words and every number (a one-digit answer is still an answer)."""
     return content_words(text) | set(re.findall(r"\d+", text))

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from haystack import component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage
 
+from tunedd_api.components.answer_checks import adds_to
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
 from tunedd_api.components.grounding import (
     Support,
@@ -40,10 +41,12 @@ logger = logging.getLogger(__name__)
 _MARKER_GROUP = re.compile(r"\s*\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
 _TRAILING_PUNCTUATION = re.compile(r"([.!?:;]*)\s*$")
 _SNIPPET_CHARS = 300
-#: Left behind when markers stood in for words: ",," / ", and." / "are." / "such as:".
+#: Left behind when markers stood in for words: ",," / ", and." / "are." / "such as:" /
+#: "are and, respectively" (from "are [1] and [2], respectively").
 _DANGLING = re.compile(
     r"[,;:]\s*[,;:.!?]|\b(are|is|was|were|include|includes|including|and|or|of|as|by|in|to"
-    r"|the|a|an|namely|such as|following|between)\s*[.!?:]?$",
+    r"|the|a|an|namely|such as|following|between)\s*[.!?:]?$"
+    r"|\b(are|were|include|includes|including|namely)\s+(and|or)\b|\b(and|or)\s*,\s*respectively",
     re.IGNORECASE,
 )
 #: "According to [1], ..." and "As shown in [2], ..." once the marker is gone.
@@ -108,7 +111,7 @@ def verify_citations(
     when other sentences of the answer are supported.
     """
     sentences, dropped = _parse(answer, len(sources))
-    claims = [s for s in sentences if s.is_claim]
+    claims = _claims(sentences, question)
     texts = [source.document.content or "" for source in sources]
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
         sentence.support = [
@@ -136,7 +139,7 @@ def verify_citations(
         for n in kept:
             cited.setdefault(n, []).append((sentence.text, sentence.support[n - 1], added))
     for sentence in sentences:
-        if not sentence.is_claim:
+        if sentence not in claims:
             sentence.markers = []  # a marker on "See [2]." proves nothing
     if refusal is not None and cited:
         stray = [s for s in claims if not s.markers and refusal.search(s.text)]
@@ -146,7 +149,7 @@ def verify_citations(
 
     lead_supported = bool(claims[0].markers) if claims else True
     if cited and unsupported_mode == "drop":
-        sentences = [s for s in sentences if not (s.is_claim and not s.markers)]
+        sentences = [s for s in sentences if not (s in claims and not s.markers)]
         claims = [s for s in claims if s.markers]
     citations = [_citation(n, sources[n - 1], cited[n]) for n in sorted(cited)]
     shown = [s for s in claims if not s.markers]
@@ -160,6 +163,19 @@ def verify_citations(
         unsupported_sentences=unsupported,
         lead_supported=lead_supported,
     )
+
+
+def _claims(sentences: list[_Sentence], question: str) -> list[_Sentence]:
+    """The sentences that claim something: enough content words and more than the question
+    says ("The outcome arises when the time scale is neither close to 0 nor 1." only restates
+    it, and used to be taken for the answer's unsupported first claim). An answer of one short
+    sentence ("The Prisoner's Dilemma [1].") is a claim: it is the answer."""
+    claims = [s for s in sentences if s.is_claim and adds_to(question, s.text)]
+    if not claims and len(sentences) == 1 and content_words(sentences[0].text):
+        return sentences
+    if not claims:  # only restatements: the answer policy sees them and quotes instead
+        return [s for s in sentences if s.is_claim]
+    return claims
 
 
 def _asserts_beyond(sentence: _Sentence, index: int, texts: list[str], question: str) -> bool:

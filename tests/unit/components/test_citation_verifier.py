@@ -323,3 +323,46 @@ def test_a_sentence_citing_two_sources_may_draw_its_numbers_from_both() -> None:
     verified = verify_citations(answer, sources, scorer=scorer, min_support=MIN_SUPPORT)
 
     assert [c.number for c in verified.citations] == [1, 2] and verified.groundedness == 1.0
+
+
+def test_markers_standing_for_a_pair_leave_a_fragment_that_is_dropped(
+    sources: list[RetrievedChunk],
+) -> None:
+    """ "are [1] and [2], respectively" without its markers is "are and, respectively"."""
+    verified = verify(
+        "The executor calls external tools [1]. "
+        "The simulator and dataset used are [1] and [2], respectively.",
+        sources,
+    )
+    assert verified.text == "The executor calls external tools [1]."
+    assert {d.reason for d in verified.dropped} == {"fragment"}
+
+
+def test_a_lead_sentence_restating_the_question_is_not_the_answer_s_claim(
+    sources: list[RetrievedChunk],
+) -> None:
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    verified = verify_citations(
+        "The outcome arises when the benchmark is hard. "
+        "Evaluation uses the WebArena benchmark [2].",
+        sources,
+        scorer=scorer,
+        min_support=MIN_SUPPORT,
+        question="What outcome arises when the benchmark is hard?",
+    )
+    assert verified.lead_supported
+    assert verified.groundedness == 1.0
+    assert verified.unsupported_sentences == []
+
+
+def test_an_answer_of_one_short_sentence_is_a_claim(sources: list[RetrievedChunk]) -> None:
+    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
+    verified = verify_citations(
+        "The WebArena benchmark [2].",
+        sources,
+        scorer=scorer,
+        min_support=MIN_SUPPORT,
+        question="Which benchmark does the evaluation use?",
+    )
+    assert verified.groundedness == 1.0
+    assert [c.number for c in verified.citations] == [2]
