@@ -39,6 +39,14 @@ _OPENERS = re.compile(
     r"^\s*(and|also|what about|how about|why|so|then|more|but|or|which one|what else)\b",
     re.IGNORECASE,
 )
+#: Pronouns standing for something said before, whatever the message's length: "the last of
+#: those", "among them", "the latter", "what are its drawbacks?" at the end of a question.
+_POINTS_BACK = re.compile(
+    r"\b(of|among|from|between|each of|both of|all of)\s+(those|these|them)\b"
+    r"|\bthe\s+(former|latter|same one|last one|first one)\b"
+    r"|\b(those|these|them|it)\s*[?.!]\s*$",
+    re.IGNORECASE,
+)
 _SHORT_WORDS = 12
 _ANSWER_CONTEXT_CHARS = 400
 _PREFIX = re.compile(r"^\s*(standalone question|question|rewritten)\s*:\s*", re.IGNORECASE)
@@ -55,6 +63,8 @@ class StandaloneQuery:
 
 def needs_context(message: str) -> bool:
     """True when the message is probably not understandable on its own."""
+    if _POINTS_BACK.search(message):
+        return True
     if len(message.split()) > _SHORT_WORDS:
         return False
     return bool(_REFERRING.search(message) or _OPENERS.search(message))

@@ -101,6 +101,19 @@ def test_off_mode_searches_the_message(history: History) -> None:
     assert rewrite.rewrite("And the benchmarks?", history).method == "none"
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Why is the last of those so widely used in practice, and what are its drawbacks?",
+        "Which of the techniques the survey lists is the latter one the authors prefer most?",
+        "Could you explain in a bit more detail how the evaluation in the paper measures it?",
+    ],
+)
+def test_long_message_pointing_back_needs_context(message: str) -> None:
+    assert len(message.split()) > 12
+    assert needs_context(message)
+
+
 def test_long_message_with_pronoun_is_standalone() -> None:
     message = "What are the main limitations of retrieval augmented agents and how do they differ"
     assert len(message.split()) > 12
