@@ -39,6 +39,7 @@ _QUANTITY_QUESTION = re.compile(
     r"|\b(how many|how much)\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"\b(?:in|since|by|until|from|of|during)\s+(?:19|20)\d\d\b", re.IGNORECASE)
 _QUANTITY = re.compile(
     r"\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?"
     r"|hundreds?|thousands?|millions?|billions?|half|twice|once|none|single|several|all)\b",
@@ -90,11 +91,12 @@ def asks_quantity(question: str) -> bool:
 
 
 def states_quantity(answer: Answer) -> bool:
-    """Whether a supported sentence of the answer states a number (digits or a number word)."""
+    """Whether a supported sentence of the answer states a number (digits or a number word);
+    a year is not one ("how many contracts?" → "... in 2023 [3]." answers nothing)."""
     text = _MARKERS.sub(" ", answer.text)
     for sentence in answer.unsupported_sentences:
         text = text.replace(sentence.rstrip(".!?"), " ")
-    return _QUANTITY.search(text) is not None
+    return _QUANTITY.search(_YEAR.sub(" ", text)) is not None
 
 
 def contradicts_polarity(question: str, answer: Answer) -> bool:

@@ -120,6 +120,8 @@ def test_a_how_many_question_needs_a_number_in_a_supported_sentence() -> None:
         unsupported_sentences=("It creates 12 subgoals.",),
     )
     assert run(unsupported_number, question=question).kind == "quote"
+    dated = _answer("The planner creates subgoals in 2023 [1].", 1.0)
+    assert run(dated, question=question).kind == "quote"
 
 
 def test_an_answer_that_only_restates_the_question_is_not_an_answer() -> None:
