@@ -24,6 +24,7 @@ from haystack import component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage
 
 from tunedd_api.components.answer_checks import adds_to
+from tunedd_api.components.answer_sentences import AnswerSentence, parse_answer, render_answer
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
 from tunedd_api.components.grounding import (
     Support,
@@ -31,34 +32,14 @@ from tunedd_api.components.grounding import (
     content_words,
     KnownSpecifics,
 )
-from tunedd_api.components.sentences import sentences_with_gaps
 from tunedd_api.components.embedders import embed_texts
 from tunedd_api.resilience import Guards
 from tunedd_api.turns import Answer, Citation, DroppedCitation, RetrievedChunk
 
 logger = logging.getLogger(__name__)
 
-_MARKER_GROUP = re.compile(r"\s*\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
-_TRAILING_PUNCTUATION = re.compile(r"([.!?:;]*)\s*$")
 _SNIPPET_CHARS = 300
-#: Left behind when markers stood in for words: ",," / ", and." / "are." / "such as:" /
-#: "are and, respectively" (from "are [1] and [2], respectively").
-_DANGLING = re.compile(
-    r"[,;:]\s*[,;:.!?]|\b(are|is|was|were|include|includes|including|and|or|of|as|by|in|to"
-    r"|the|a|an|namely|such as|following|between)\s*[.!?:]?$"
-    r"|\b(are|were|include|includes|including|namely)\s+(and|or)\b|\b(and|or)\s*,\s*respectively",
-    re.IGNORECASE,
-)
-#: "According to [1], ..." and "As shown in [2], ..." once the marker is gone.
-_EMPTY_OPENER = re.compile(
-    r"^(according to|as (stated|shown|described|mentioned|noted|discussed|seen) in|in|from|see)"
-    r"\s*,\s*",
-    re.IGNORECASE,
-)
-UNVERIFIED = "[unverified]"
 UnsupportedMode = Literal["keep", "mark", "drop"]
-#: Sentences with fewer content words ("Sure.", "In summary:") are not claims.
-_MIN_CLAIM_WORDS = 3
 
 
 #: The model's own ways of saying the sources do not answer (checked only when no sentence of
@@ -82,18 +63,6 @@ class VerifiedAnswer:
     lead_supported: bool = True  # the first claim is supported
 
 
-@dataclass
-class _Sentence:
-    text: str  # without markers
-    markers: list[int]
-    trailing: str  # whitespace that followed it in the answer
-    support: list[Support] = field(default_factory=list)
-
-    @property
-    def is_claim(self) -> bool:
-        return len(content_words(self.text)) >= _MIN_CLAIM_WORDS
-
-
 def verify_citations(
     answer: str,
     sources: list[RetrievedChunk],
@@ -110,7 +79,7 @@ def verify_citations(
     not contain this information."); an unsupported sentence matching ``refusal`` is removed
     when other sentences of the answer are supported.
     """
-    sentences, dropped = _parse(answer, len(sources))
+    sentences, dropped = parse_answer(answer, len(sources))
     claims = _claims(sentences, question)
     texts = [source.document.content or "" for source in sources]
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
@@ -156,7 +125,7 @@ def verify_citations(
     groundedness = round(1 - len(shown) / len(claims), 4) if claims else None
     marked = set(unsupported) if unsupported_mode == "mark" else set()
     return VerifiedAnswer(
-        text=_render(sentences, marked),
+        text=render_answer(sentences, marked),
         citations=citations,
         dropped=dropped,
         groundedness=groundedness,
@@ -165,7 +134,7 @@ def verify_citations(
     )
 
 
-def _claims(sentences: list[_Sentence], question: str) -> list[_Sentence]:
+def _claims(sentences: list[AnswerSentence], question: str) -> list[AnswerSentence]:
     """The sentences that claim something: enough content words and more than the question
     says ("The outcome arises when the time scale is neither close to 0 nor 1." only restates
     it, and used to be taken for the answer's unsupported first claim). An answer of one short
@@ -178,7 +147,7 @@ def _claims(sentences: list[_Sentence], question: str) -> list[_Sentence]:
     return claims
 
 
-def _asserts_beyond(sentence: _Sentence, index: int, texts: list[str], question: str) -> bool:
+def _asserts_beyond(sentence: AnswerSentence, index: int, texts: list[str], question: str) -> bool:
     """Whether the sentence states a number or name that source ``index`` cannot back: one
     found neither in it, nor in the other sources the sentence cites, nor in the question.
 
@@ -189,65 +158,6 @@ def _asserts_beyond(sentence: _Sentence, index: int, texts: list[str], question:
     return bool(
         KnownSpecifics([question] + [texts[k] for k in sorted(cited)]).missing(sentence.text)
     )
-
-
-def _parse(answer: str, source_count: int) -> tuple[list[_Sentence], list[DroppedCitation]]:
-    """Split into sentences, pull out markers, and drop markers naming no source."""
-    sentences: list[_Sentence] = []
-    dropped: list[DroppedCitation] = []
-    for raw, trailing in sentences_with_gaps(answer):
-        numbers = [
-            int(n) for group in _MARKER_GROUP.findall(raw) for n in re.findall(r"\d+", group)
-        ]
-        text = _repair(re.sub(r"\s+([.,;:!?])", r"\1", _MARKER_GROUP.sub("", raw)).strip())
-        valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= source_count]
-        dropped += [
-            DroppedCitation(n, "no_such_source", text)
-            for n in numbers
-            if not 1 <= n <= source_count
-        ]
-        if text and is_fragment(text, had_markers=bool(numbers)):
-            # "The measures assessed are [1], [2], and [3]." without its markers
-            dropped += [DroppedCitation(n, "fragment", text) for n in valid]
-            continue
-        if text:
-            sentences.append(_Sentence(text=text, markers=valid, trailing=trailing))
-    return sentences, dropped
-
-
-def _repair(text: str) -> str:
-    """Drop an opener left empty by a removed marker: "According to [1], X" → "X"."""
-    repaired = _EMPTY_OPENER.sub("", text)
-    if repaired == text or not repaired:
-        return text
-    return repaired[0].upper() + repaired[1:]
-
-
-def is_fragment(text: str, *, had_markers: bool = True) -> bool:
-    """True for what is left of a sentence that used citation markers as its words ("This is
-    mentioned in.", "The measures are,, and."); a short sentence counts only if it had markers
-    ("1." opening a list item stays)."""
-    if _DANGLING.search(text):
-        return True
-    return had_markers and len(content_words(text)) < _MIN_CLAIM_WORDS - 1
-
-
-def _render(sentences: list[_Sentence], marked: set[str] | None = None) -> str:
-    """Sentences with their markers placed before the final punctuation: ``claim [1][3].``
-
-    Sentences in ``marked`` (unsupported claims) get ``[unverified]`` in place of markers.
-    """
-    out = []
-    for sentence in sentences:
-        text = sentence.text
-        markers = "".join(f"[{n}]" for n in sentence.markers)
-        if not markers and sentence.text in (marked or ()):
-            markers = UNVERIFIED
-        if markers:
-            match = _TRAILING_PUNCTUATION.search(text)
-            text = f"{text[: match.start()].rstrip()} {markers}{match.group(1)}"
-        out.append(text + (sentence.trailing or " "))
-    return "".join(out).strip()
 
 
 def _citation(
