@@ -129,11 +129,13 @@ class Settings(BaseSettings):
         description="Cosine similarity under which a chunk is not relevant; with none above it "
         "the answer is 'not found' without calling the LLM.",
     )
-    system_prompt: Literal["system_example.txt", "system.txt", "system_extractive.txt"] = Field(
+    system_prompt: Literal[
+        "system_example.txt", "system.txt", "system_extractive.txt", "system_example_lists.txt"
+    ] = Field(
         "system_example.txt",
         description="The answer prompt's system message (files in tunedd_api/prompts/): the "
-        "rules with a worked citation example (measured best), the rules alone, or "
-        "copy-the-source wording.",
+        "rules with a worked citation example (measured best), the rules alone, "
+        "copy-the-source wording, or the example with a rule to name every listed item.",
     )
     question_position: Literal["after", "both"] = Field(
         "after", description="The question after the sources, or both before and after them."

@@ -22,7 +22,12 @@ from tunedd_api.turns import History, RetrievedChunk, estimate_tokens
 #: System prompt variants compared in docs/EVALUATION.md (file names in tunedd_api/prompts/);
 #: the rules with a worked citation example answered 43 of 61 answerable questions correctly,
 #: the rules alone 35.
-SYSTEM_PROMPTS = ("system_example.txt", "system.txt", "system_extractive.txt")
+SYSTEM_PROMPTS = (
+    "system_example.txt",
+    "system.txt",
+    "system_extractive.txt",
+    "system_example_lists.txt",
+)
 DEFAULT_SYSTEM_PROMPT = SYSTEM_PROMPTS[0]
 SYSTEM_PROMPT = load_prompt(DEFAULT_SYSTEM_PROMPT)
 QUESTION_TEMPLATE = load_template("question.jinja2")
