@@ -4,6 +4,8 @@
   database do the authors recommend?" → "The authors recommend a vector database [1].");
 * ``asks_quantity`` / ``states_quantity``: a "how many" question needs a number in a supported
   sentence;
+* ``asks_name`` / ``states_name``: a "which country/city/company/university" question needs a
+  name the question did not already give;
 * ``contradicts_polarity``: a "yes"/"no" against the negation (or its absence) in the passage it
   cites.
 
@@ -40,6 +42,12 @@ _QUANTITY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:in|since|by|until|from|of|during)\s+(?:19|20)\d\d\b", re.IGNORECASE)
+#: Kinds of things whose answer is a proper name ("who" is not one: "the deployer" answers it).
+_NAME_QUESTION = re.compile(
+    r"\b(which|what)\s+(country|countries|city|cities|company|companies|universit(y|ies))\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _QUANTITY = re.compile(
     r"\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?"
     r"|hundreds?|thousands?|millions?|billions?|half|twice|once|none|single|several|all)\b",
@@ -97,6 +105,30 @@ def states_quantity(answer: Answer) -> bool:
     for sentence in answer.unsupported_sentences:
         text = text.replace(sentence.rstrip(".!?"), " ")
     return _QUANTITY.search(_YEAR.sub(" ", text)) is not None
+
+
+def asks_name(question: str) -> bool:
+    """Whether the question asks for a proper name: which country, city, company or
+    university."""
+    return _NAME_QUESTION.search(question) is not None
+
+
+def states_name(question: str, answer: Answer) -> bool:
+    """Whether a supported sentence of the answer names something the question did not: a
+    capitalised word or acronym that does not open its sentence ("Which country's health
+    network ...?" → "The government's analysts classified the zones [4]." names nothing)."""
+    text = _MARKERS.sub(" ", answer.text)
+    for sentence in answer.unsupported_sentences:
+        text = text.replace(sentence.rstrip(".!?"), " ")
+    asked = {word.lower() for word in _CAPITALISED.findall(question)}
+    for sentence in split_sentences(text):
+        names = _CAPITALISED.findall(sentence)
+        opener = re.match(r"\W*([A-Z][\w'’-]*)", sentence)
+        if opener and names and names[0] == opener.group(1):
+            names = names[1:]
+        if any(name.lower() not in asked for name in names):
+            return True
+    return False
 
 
 def contradicts_polarity(question: str, answer: Answer) -> bool:

@@ -5,8 +5,8 @@ with no supported sentence (invented numbers, a wrong paper), one whose first cl
 that answers; small models answer first and elaborate after) is unsupported, one reduced to
 nothing by the check (markers used as words), or one that fails a check of
 :mod:`tunedd_api.components.answer_checks` (it only restates the question, gives no number for
-"how many", or says yes/no against the passage it cites) is not returned as the model wrote
-it. Instead the turn answers with:
+"how many", no name for "which country", or says yes/no against the passage it cites) is not
+returned as the model wrote it. Instead the turn answers with:
 
 * ``quote`` (default): the best evidence sentences, verbatim with their citations, introduced
   as a quote, so the user reads what the documents say rather than what the model made of it;
@@ -27,9 +27,11 @@ from typing import Any, Literal
 from haystack import component
 
 from tunedd_api.components.answer_checks import (
+    asks_name,
     asks_quantity,
     contradicts_polarity,
     restates_question,
+    states_name,
     states_quantity,
 )
 from tunedd_api.components.evidence_selector import EvidenceSentence, rank_by_words
@@ -111,6 +113,8 @@ class AnswerPolicy:
             return "the answer only restates the question"
         if asks_quantity(question) and not states_quantity(answer):
             return "no number for a question asking for one"
+        if asks_name(question) and not states_name(question, answer):
+            return "no name for a question asking for one"
         if contradicts_polarity(question, answer):
             return "yes/no contradicts the cited passage"
         return None

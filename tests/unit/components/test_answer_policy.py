@@ -131,3 +131,14 @@ def test_an_answer_that_only_restates_the_question_is_not_an_answer() -> None:
     assert restates_question(question, restated) and not restates_question(question, answered)
     assert run(restated, question=question).kind in {"quote", "not_found"}
     assert run(answered, question=question).kind == "generated"
+
+
+def test_a_which_country_question_needs_a_name_the_question_did_not_give() -> None:
+    question = "Which country's health network supplied the zone data in the Asadi framework?"
+    evasive = _answer("The government's analysts classified the zones by two labels [1].", 1.0)
+    named = _answer("The zone data came from the health network of Malaysia [1].", 1.0)
+    echoed = _answer("The zones in the Asadi framework came from a health network [1].", 1.0)
+    assert run(evasive, question=question).kind in {"quote", "not_found"}
+    assert run(echoed, question=question).kind in {"quote", "not_found"}
+    assert run(named, question=question).kind == "generated"
+    assert run(evasive, question="Why are zones classified?").kind == "generated"
