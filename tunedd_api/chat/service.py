@@ -20,7 +20,7 @@ from typing import Any, Callable
 from haystack import Pipeline
 from haystack.core.errors import PipelineRuntimeError
 
-from tunedd_api.chat.conversations import ConversationStore
+from tunedd_api.chat.conversations import Conversation, ConversationStore
 from tunedd_api.chat.events import ChatTurn, OnEvent, RetrievalDone, TokenStreamed
 from tunedd_api.components.followup_rewriter import StandaloneQuery
 from tunedd_api.components.generator import GuardedChatGenerator
@@ -88,23 +88,31 @@ class ChatService:
     def validate(self, conversation_id: uuid.UUID, text: str) -> str:
         """The cleaned question; raises for a bad message, a full conversation, an unknown
         one, or one scoped to documents that were removed since (409 documents_removed)."""
+        question = self._admit(conversation_id, text)
+        self._ensure_scope(self._conversations.get(conversation_id))
+        return question
+
+    def _admit(self, conversation_id: uuid.UUID, text: str) -> str:
         question = self.clean_question(text)
         self._conversations.ensure_room(conversation_id, 2)  # also 404 for unknown ids
-        scope = self._conversations.get(conversation_id).document_ids
+        return question
+
+    def _ensure_scope(self, conversation: Conversation) -> None:
+        scope = conversation.document_ids
         if scope is not None and self._check_scope is not None:
             self._check_scope(list(scope))
-        return question
 
     async def send(
         self, conversation_id: uuid.UUID, text: str, *, on_event: OnEvent | None = None
     ) -> ChatTurn:
         """Answer ``text`` in the conversation and store both turns together."""
         # The store may be a database: its calls run off the event loop.
-        question = await asyncio.to_thread(self.validate, conversation_id, text)
+        question = await asyncio.to_thread(self._admit, conversation_id, text)
         # Held across processes on PostgreSQL: a turn sent to another replica waits here and
         # then reads this turn in its history.
         async with self._conversations.turn_locks.hold(conversation_id):
             conversation = await asyncio.to_thread(self._conversations.get, conversation_id)
+            self._ensure_scope(conversation)
             ids = conversation.document_ids
             scope = list(ids) if ids is not None else None
             if scope is None and self._default_scope is not None:
