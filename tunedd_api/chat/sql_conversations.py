@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -27,13 +26,13 @@ from tunedd_api.chat.conversations import (
     ConversationPage,
     ConversationSession,
     ConversationStore,
-    ConversationSummary,
     SessionRegistry,
     decode_cursor,
     encode_cursor,
     TurnLocks,
     title_of,
 )
+from tunedd_api.chat.sql_rows import message_row, row_message, row_summary, scope_tuple
 from tunedd_api.chat.turn_locks import DatabaseTurnLocks, ProcessTurnLocks
 from tunedd_api.errors import (
     ConversationCapacityError,
@@ -42,7 +41,7 @@ from tunedd_api.errors import (
 )
 from tunedd_api.storage.engine import as_utc
 from tunedd_api.storage.schema import conversations, messages
-from tunedd_api.turns import Citation, Message, utc_now
+from tunedd_api.turns import Message, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +122,10 @@ class SqlConversationStore(ConversationStore):
                 .where(messages.c.conversation_id == str(conversation_id))
                 .order_by(messages.c.seq)
             )
-            history = tuple(_message(r._mapping) for r in rows)
+            history = tuple(row_message(r._mapping) for r in rows)
         return Conversation(
             id=conversation_id,
-            document_ids=_scope(row.document_ids),
+            document_ids=scope_tuple(row.document_ids),
             created_at=as_utc(row.created_at),
             messages=history,
             owner=row.owner,
@@ -154,7 +153,7 @@ class SqlConversationStore(ConversationStore):
                 )
             connection.execute(
                 insert(messages),
-                [_row(conversation_id, held + i, message) for i, message in enumerate(new)],
+                [message_row(conversation_id, held + i, message) for i, message in enumerate(new)],
             )
             connection.execute(
                 update(conversations)
@@ -208,7 +207,7 @@ class SqlConversationStore(ConversationStore):
         with self.engine.begin() as connection:
             self._expire(connection)
             rows = connection.execute(query.limit(limit + 1)).fetchall()
-        listed = [_summary(r) for r in rows[:limit]]
+        listed = [row_summary(r) for r in rows[:limit]]
         more = len(rows) > limit
         return ConversationPage(listed, encode_cursor(listed[-1]) if more else None)
 
@@ -281,44 +280,3 @@ def _delete(connection: Connection, ids: list[str]) -> None:
     # Explicit, not only ON DELETE CASCADE: a SQLite connection without the pragma skips it.
     connection.execute(delete(messages).where(messages.c.conversation_id.in_(ids)))
     connection.execute(delete(conversations).where(conversations.c.id.in_(ids)))
-
-
-def _scope(document_ids: list[str] | None) -> tuple[str, ...] | None:
-    return tuple(document_ids) if document_ids is not None else None
-
-
-def _row(conversation_id: uuid.UUID, seq: int, message: Message) -> dict[str, Any]:
-    return {
-        "conversation_id": str(conversation_id),
-        "seq": seq,
-        "id": str(message.id),
-        "role": message.role,
-        "content": message.content,
-        "created_at": message.created_at,
-        "citations": [asdict(c) for c in message.citations],
-        "retrieval_query": message.retrieval_query,
-        "groundedness": message.groundedness,
-    }
-
-
-def _message(row: Any) -> Message:
-    return Message(
-        role=row["role"],
-        content=row["content"],
-        id=uuid.UUID(row["id"]),
-        created_at=as_utc(row["created_at"]),
-        citations=tuple(Citation(**c) for c in row["citations"]),
-        retrieval_query=row["retrieval_query"],
-        groundedness=row["groundedness"],
-    )
-
-
-def _summary(row: Any) -> ConversationSummary:
-    return ConversationSummary(
-        id=uuid.UUID(row.id),
-        title=row.title,
-        document_ids=_scope(row.document_ids),
-        created_at=as_utc(row.created_at),
-        last_active_at=as_utc(row.last_active_at),
-        message_count=row.message_count,
-    )
