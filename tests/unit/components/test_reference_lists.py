@@ -36,6 +36,17 @@ def test_prose_with_inline_citations_is_not_a_list() -> None:
     assert not looks_like_reference_list(PROSE, chunk_index=40)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Widget A 12.50 Widget B 13.00 Gadget C 9.99 Model X Pro 120 Model Y 80",
+        "Name Role Team Alice Smith Engineer Platform Bob Jones Designer Web Carol White Ops",
+    ],
+)
+def test_a_table_without_running_text_is_not_a_reference_list(text: str) -> None:
+    assert not looks_like_reference_list(text, chunk_index=3)
+
+
 def test_the_first_chunk_with_title_and_authors_is_never_a_list() -> None:
     assert not looks_like_reference_list(NAMES, chunk_index=0)
     assert looks_like_reference_list(NAMES, chunk_index=None)
