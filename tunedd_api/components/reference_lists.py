@@ -2,8 +2,9 @@
 
 In the five papers 172 of 392 chunks follow a "References" heading: reference lists and
 author lists. They share the question's topic words (every cited title is about multi-agent
-systems), so BM25 and the embedding rank them high, and a 1.5B model then answers with a bibliography entry ("The Review
-of financial studies, 34(3):1156–1190, 2021 [4].") or cites one. A reference list has two
+systems), so BM25 and the embedding rank them high, and a 1.5B model then answers with a
+bibliography entry ("The Review of financial studies, 34(3):1156–1190, 2021 [4].") or cites
+one. A reference list has two
 marks prose lacks: many entry marks per word (``[12] Name``, ``[Abbas et al., 2015] Assad``,
 ``Zhang, J.,``, a year closing a field, venue words) and few lower-case words (names, initials
 and numbers instead of running text). A 200-author list has almost no lower-case words and
