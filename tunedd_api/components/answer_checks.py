@@ -4,8 +4,8 @@
   database do the authors recommend?" → "The authors recommend a vector database [1].");
 * ``asks_quantity`` / ``states_quantity``: a "how many" question needs a number in a supported
   sentence;
-* ``asks_name`` / ``states_name``: a "which country/city/company/university" question needs a
-  name the question did not already give;
+* ``asks_name`` / ``states_name``: a "which country/city/company/university/product" question
+  needs a name the question did not already give;
 * ``contradicts_polarity``: a "yes"/"no" against the negation (or its absence) in the passage it
   cites.
 
@@ -44,7 +44,8 @@ _QUANTITY_QUESTION = re.compile(
 _YEAR = re.compile(r"\b(?:in|since|by|until|from|of|during)\s+(?:19|20)\d\d\b", re.IGNORECASE)
 #: Kinds of things whose answer is a proper name ("who" is not one: "the deployer" answers it).
 _NAME_QUESTION = re.compile(
-    r"\b(which|what)\s+(country|countries|city|cities|company|companies|universit(y|ies))\b",
+    r"\b(which|what)\s+(\w+\s+){0,2}(country|countries|city|cities|company|companies"
+    r"|universit(y|ies)|products?|brands?|vendors?)\b",
     re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
@@ -108,8 +109,8 @@ def states_quantity(answer: Answer) -> bool:
 
 
 def asks_name(question: str) -> bool:
-    """Whether the question asks for a proper name: which country, city, company or
-    university."""
+    """Whether the question asks for a proper name: which country, city, company, university,
+    product, brand or vendor ("Which vector database product ...?")."""
     return _NAME_QUESTION.search(question) is not None
 
 

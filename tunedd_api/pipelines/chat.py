@@ -74,7 +74,7 @@ class ChatOptions:
     unsupported_sentences: UnsupportedMode = "mark"
     unsupported_answer: Fallback = "quote"
     system_prompt: str = "system_example.txt"
-    question_position: Literal["after", "both"] = "after"
+    question_position: Literal["after", "both"] = "both"
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ChatOptions":

@@ -142,3 +142,15 @@ def test_a_which_country_question_needs_a_name_the_question_did_not_give() -> No
     assert run(echoed, question=question).kind in {"quote", "not_found"}
     assert run(named, question=question).kind == "generated"
     assert run(evasive, question="Why are zones classified?").kind == "generated"
+
+
+def test_a_which_product_question_needs_a_product_name() -> None:
+    question = "Which vector database product do the authors recommend for long-term memory?"
+    echoed = _answer(
+        "The authors recommend a vector database product for long-term memory. "
+        "Agents use consensus memory to align their strategies [1].",
+        1.0,
+    )
+    named = _answer("The authors recommend Milvus for long-term memory [1].", 1.0)
+    assert run(echoed, question=question).kind in {"quote", "not_found"}
+    assert run(named, question=question).kind == "generated"
