@@ -49,6 +49,9 @@ _NAME_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+#: A passage the answer quotes (eight words or more, closed or not): its names are the
+#: passage's, not the answer's ("... where it states: "Hierarchical Memory Storage: ...").
+_QUOTED_PASSAGE = re.compile(r"[\"“](?:[^\"”\s]+\s+){7,}[^\"”]*(?:[\"”]|$)")
 _QUANTITY = re.compile(
     r"\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?"
     r"|hundreds?|thousands?|millions?|billions?|half|twice|once|none|single|several|all)\b",
@@ -116,11 +119,13 @@ def asks_name(question: str) -> bool:
 
 def states_name(question: str, answer: Answer) -> bool:
     """Whether a supported sentence of the answer names something the question did not: a
-    capitalised word or acronym that does not open its sentence ("Which country's health
-    network ...?" → "The government's analysts classified the zones [4]." names nothing)."""
+    capitalised word or acronym that does not open its sentence and is not inside a passage
+    the answer quotes ("Which country's health network ...?" → "The government's analysts
+    classified the zones [4]." names nothing)."""
     text = _MARKERS.sub(" ", answer.text)
     for sentence in answer.unsupported_sentences:
         text = text.replace(sentence.rstrip(".!?"), " ")
+    text = _QUOTED_PASSAGE.sub(" ", text)
     asked = {word.lower() for word in _CAPITALISED.findall(question)}
     for sentence in split_sentences(text):
         names = _CAPITALISED.findall(sentence)

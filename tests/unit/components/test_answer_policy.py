@@ -152,5 +152,13 @@ def test_a_which_product_question_needs_a_product_name() -> None:
         1.0,
     )
     named = _answer("The authors recommend Milvus for long-term memory [1].", 1.0)
+    quoting = _answer(
+        "The authors recommend a vector database product for long-term memory. It states: "
+        '"Hierarchical Memory Storage: agents often have varied functionalities and needs [1].',
+        1.0,
+    )
+    quoted_name = _answer('The authors recommend a product called "Milvus" [1].', 1.0)
     assert run(echoed, question=question).kind in {"quote", "not_found"}
+    assert run(quoting, question=question).kind in {"quote", "not_found"}
     assert run(named, question=question).kind == "generated"
+    assert run(quoted_name, question=question).kind == "generated"
