@@ -75,8 +75,7 @@ def restates_question(question: str, answer: Answer) -> bool:
         for s in split_sentences(text, at_newlines=True)
         if len(content_words(s)) >= _MIN_CLAIM_WORDS and s.rstrip(".!?") not in unsupported
     ]
-    asked = {_stem(word) for word in _words(question)}
-    return bool(claims) and all(_stem(word) in asked for claim in claims for word in _words(claim))
+    return bool(claims) and not any(adds_to(question, claim) for claim in claims)
 
 
 def adds_to(question: str, sentence: str) -> bool:
@@ -105,10 +104,7 @@ def asks_quantity(question: str) -> bool:
 def states_quantity(answer: Answer) -> bool:
     """Whether a supported sentence of the answer states a number (digits or a number word);
     a year is not one ("how many contracts?" → "... in 2023 [3]." answers nothing)."""
-    text = _MARKERS.sub(" ", answer.text)
-    for sentence in answer.unsupported_sentences:
-        text = text.replace(sentence.rstrip(".!?"), " ")
-    return _QUANTITY.search(_YEAR.sub(" ", text)) is not None
+    return _QUANTITY.search(_YEAR.sub(" ", _supported_text(answer))) is not None
 
 
 def asks_name(question: str) -> bool:
@@ -122,10 +118,7 @@ def states_name(question: str, answer: Answer) -> bool:
     capitalised word or acronym that does not open its sentence and is not inside a passage
     the answer quotes ("Which country's health network ...?" → "The government's analysts
     classified the zones [4]." names nothing)."""
-    text = _MARKERS.sub(" ", answer.text)
-    for sentence in answer.unsupported_sentences:
-        text = text.replace(sentence.rstrip(".!?"), " ")
-    text = _QUOTED_PASSAGE.sub(" ", text)
+    text = _QUOTED_PASSAGE.sub(" ", _supported_text(answer))
     asked = {word.lower() for word in _CAPITALISED.findall(question)}
     for sentence in split_sentences(text):
         names = _CAPITALISED.findall(sentence)
@@ -135,6 +128,14 @@ def states_name(question: str, answer: Answer) -> bool:
         if any(name.lower() not in asked for name in names):
             return True
     return False
+
+
+def _supported_text(answer: Answer) -> str:
+    """The answer's text without its markers and without its unsupported sentences."""
+    text = _MARKERS.sub(" ", answer.text)
+    for sentence in answer.unsupported_sentences:
+        text = text.replace(sentence.rstrip(".!?"), " ")
+    return text
 
 
 def contradicts_polarity(question: str, answer: Answer) -> bool:

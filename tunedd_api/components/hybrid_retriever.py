@@ -184,14 +184,13 @@ class HybridRetriever:
 
 
 def prose_before_lists(documents: list[Document]) -> list[Document]:
-    """The documents in the same order, reference lists moved after the rest."""
-    lists = [
-        looks_like_reference_list(d.content or "", chunk_index=d.meta.get("chunk_index"))
-        for d in documents
-    ]
-    return [d for d, is_list in zip(documents, lists) if not is_list] + [
-        d for d, is_list in zip(documents, lists) if is_list
-    ]
+    """The documents in the same order, reference lists moved after the rest (a stable sort)."""
+    return sorted(
+        documents,
+        key=lambda d: looks_like_reference_list(
+            d.content or "", chunk_index=d.meta.get("chunk_index")
+        ),
+    )
 
 
 def query_names(query: str) -> set[str]:

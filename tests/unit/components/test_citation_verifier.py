@@ -47,9 +47,16 @@ def sources() -> list[RetrievedChunk]:
     ]
 
 
-def verify(answer: str, sources: list[RetrievedChunk], min_support: float = MIN_SUPPORT):
+def verify(
+    answer: str,
+    sources: list[RetrievedChunk],
+    min_support: float = MIN_SUPPORT,
+    question: str = "",
+):
     scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
-    return verify_citations(answer, sources, scorer=scorer, min_support=min_support)
+    return verify_citations(
+        answer, sources, scorer=scorer, min_support=min_support, question=question
+    )
 
 
 def test_supported_marker_becomes_citation(sources: list[RetrievedChunk]) -> None:
@@ -341,13 +348,10 @@ def test_markers_standing_for_a_pair_leave_a_fragment_that_is_dropped(
 def test_a_lead_sentence_restating_the_question_is_not_the_answer_s_claim(
     sources: list[RetrievedChunk],
 ) -> None:
-    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
-    verified = verify_citations(
+    verified = verify(
         "The outcome arises when the benchmark is hard. "
         "Evaluation uses the WebArena benchmark [2].",
         sources,
-        scorer=scorer,
-        min_support=MIN_SUPPORT,
         question="What outcome arises when the benchmark is hard?",
     )
     assert verified.lead_supported
@@ -356,13 +360,8 @@ def test_a_lead_sentence_restating_the_question_is_not_the_answer_s_claim(
 
 
 def test_an_answer_of_one_short_sentence_is_a_claim(sources: list[RetrievedChunk]) -> None:
-    scorer = SupportScorer(lambda texts: [bag_of_words(t) for t in texts])
-    verified = verify_citations(
-        "The WebArena benchmark [2].",
-        sources,
-        scorer=scorer,
-        min_support=MIN_SUPPORT,
-        question="Which benchmark does the evaluation use?",
+    verified = verify(
+        "The WebArena benchmark [2].", sources, question="Which benchmark does the evaluation use?"
     )
     assert verified.groundedness == 1.0
     assert [c.number for c in verified.citations] == [2]
