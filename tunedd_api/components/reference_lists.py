@@ -12,8 +12,9 @@ no entry marks, but a comma after every name. Text with few lower-case words and
 (a table, a price list, a roster) is not a reference list.
 
 Measured on the papers' 392 chunks against the chunks after each paper's "References"
-heading: 167 of 172 reference chunks found, 3 others flagged (a copyright block, the
-acknowledgements, and a chunk that is half conclusion, half references). The first chunk of a
+heading: 167 of 172 reference chunks found, 2 others flagged (a copyright block and the
+acknowledgements). A chunk that opens with a paragraph of prose before the list starts is prose
+(a conclusion running into the references holds the paper's future work). The first chunk of a
 document (title, authors) is never flagged: questions about who wrote a paper need it.
 
 Own module: nothing stock classifies passages by kind.
@@ -36,6 +37,10 @@ _VENUE = re.compile(
 )
 _NAME_AND_COMMA = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3},")  # Sina Samangooei,
 _WORD = re.compile(r"[A-Za-z]+")
+#: Where a list starts inside a chunk: its heading or its first numbered/bracketed entry.
+_LIST_START = re.compile(r"\b(?:REFERENCES|References|Bibliography)\b|" + _ENTRY.pattern)
+#: Words of running text before the list start that make a chunk prose (about a paragraph).
+LEADING_PROSE_WORDS = 40
 #: Entry marks per 100 words above which, with little running text, a chunk is a list.
 ENTRY_DENSITY = 6.0
 #: Share of lower-case words (three letters or more) below which text is not prose.
@@ -61,7 +66,7 @@ def looks_like_reference_list(text: str, *, chunk_index: int | None = None) -> b
     if chunk_index == 0:
         return False
     words = _WORD.findall(text)
-    if not words:
+    if not words or _opens_with_prose(text):
         return False
     prose = sum(1 for w in words if w.islower() and len(w) >= 3) / len(words)
     marks = sum(len(p.findall(text)) for p in (_ENTRY, _AUTHOR, _YEAR, _VENUE))
@@ -70,6 +75,17 @@ def looks_like_reference_list(text: str, *, chunk_index: int | None = None) -> b
         names = 100 * len(_NAME_AND_COMMA.findall(text)) / len(words)
         return density >= ENTRY_DENSITY_WITHOUT_PROSE or names >= NAMES_WITHOUT_PROSE
     return density >= ENTRY_DENSITY and prose < PROSE_WITH_ENTRIES
+
+
+def _opens_with_prose(text: str) -> bool:
+    """Whether a paragraph of running text comes before the list starts (a conclusion that
+    runs into the references holds an answer: "for future work, we will ...")."""
+    start = _LIST_START.search(text)
+    if start is None:
+        return False
+    lead = _WORD.findall(text[: start.start()])
+    prose = sum(1 for w in lead if w.islower() and len(w) >= 3)
+    return len(lead) >= LEADING_PROSE_WORDS and prose >= PROSE_WITH_ENTRIES * len(lead)
 
 
 def asks_for_references(question: str) -> bool:

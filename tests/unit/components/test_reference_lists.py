@@ -36,6 +36,25 @@ def test_prose_with_inline_citations_is_not_a_list() -> None:
     assert not looks_like_reference_list(PROSE, chunk_index=40)
 
 
+CONCLUSION = (
+    "We discussed this framework with the new SMFFNN model as the classifier of a clinical "
+    "organisation. The new model is derived by applying the PWLA technique to BPN, so other "
+    "neural network models can be changed in the same way by applying PWLA as well. For future "
+    "work, we will improve this intelligent framework by using other new models and apply them "
+    "to other environments. "
+)
+
+
+def test_a_conclusion_running_into_the_references_is_prose() -> None:
+    references = f"REFERENCES {NUMBERED} {NUMBERED}"
+    assert not looks_like_reference_list(CONCLUSION + references, chunk_index=29)
+
+
+def test_a_heading_line_before_the_references_does_not_make_them_prose() -> None:
+    lead = "the authors thank the reviewers. REFERENCES "
+    assert looks_like_reference_list(lead + NUMBERED + " " + NUMBERED, chunk_index=30)
+
+
 @pytest.mark.parametrize(
     "text",
     [
