@@ -3,7 +3,8 @@
 The document scope is a metadata filter evaluated inside the store (a Weaviate ``where``
 filter in production), never a post-filter, so a scoped conversation gets its full top_k from
 its documents. Dense and keyword lists are fused by reciprocal rank (the measured default, see
-docs/EVALUATION.md) in a fixed order (dense first: RRF ties break by list order). Each chunk
+docs/EVALUATION.md) in a fixed order (dense first: RRF ties break by list order), with each
+list's best hit kept among the top_k. Each chunk
 keeps its cosine similarity to the query, which the relevance gate compares with
 ``min_relevance``. Reference lists and author lists (:mod:`reference_lists`) go after prose
 among the candidates unless the question asks about references: they share every topic word
@@ -149,11 +150,20 @@ class HybridRetriever:
                     )["documents"]
                 )
                 named = names_in_top_hits(query, keyword)
+                cosine = {d.id: d.score for d in documents}
+                leaders = [
+                    replace(ranked[0], score=cosine.get(ranked[0].id))
+                    for ranked in (documents, keyword)
+                    if ranked
+                ]
                 documents = self._fuse(documents, keyword, candidates)
             else:
+                leaders = []
                 documents = sorted(documents, key=lambda d: d.score or 0.0, reverse=True)
             if self.prose_first and not asks_for_references(query):
                 documents = prose_before_lists(documents)
+                leaders = [d for d in leaders if not _is_list(d)]
+            documents = with_leaders(documents, leaders, top_k)
         # Vectors are dropped once the cosine is known: nothing downstream needs them, and
         # the pipeline copies every component's inputs (10 x 384 floats per copy).
         return [
@@ -183,13 +193,33 @@ class HybridRetriever:
         return round(float(vector @ query) / denominator, 6)
 
 
+def with_leaders(fused: list[Document], leaders: list[Document], top_k: int) -> list[Document]:
+    """``fused`` with each leader (a ranked list's best document) among the first ``top_k``.
+
+    Reciprocal rank fusion sums 1/(60 + rank): chunks both lists rank middling (8th and 8th)
+    outscore one that BM25 ranks first and the embedding misses, which is how an exact keyword
+    match ("certificate authority" for "certifying") fell out of the top 5. A missing leader
+    takes the last place of the top ``top_k``; the fused order is kept otherwise.
+    """
+    ordered = list(fused)
+    for leader in leaders:
+        ids = [d.id for d in ordered]
+        if leader.id in ids[:top_k]:
+            continue
+        if leader.id in ids:  # take the fused copy
+            leader = ordered.pop(ids.index(leader.id))
+        ordered.insert(max(top_k - 1, 0), leader)
+    return ordered
+
+
 def prose_before_lists(documents: list[Document]) -> list[Document]:
     """The documents in the same order, reference lists moved after the rest (a stable sort)."""
-    return sorted(
-        documents,
-        key=lambda d: looks_like_reference_list(
-            d.content or "", chunk_index=d.meta.get("chunk_index")
-        ),
+    return sorted(documents, key=_is_list)
+
+
+def _is_list(document: Document) -> bool:
+    return looks_like_reference_list(
+        document.content or "", chunk_index=document.meta.get("chunk_index")
     )
 
 

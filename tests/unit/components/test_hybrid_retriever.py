@@ -7,7 +7,7 @@ import pytest
 from fakes import FakeStack, bag_of_words
 from haystack import Document
 
-from tunedd_api.components.hybrid_retriever import HybridRetriever, query_names
+from tunedd_api.components.hybrid_retriever import HybridRetriever, query_names, with_leaders
 
 TEXTS = {
     "a": "volcanoes erupt basalt lava from magma chambers",
@@ -152,3 +152,31 @@ def test_a_reference_list_ranks_after_prose_unless_references_are_asked_for(
     backend.text_embedder = FixedEmbedder("volcanoes erupt basalt lava lava lava")
     found = Retriever(backend, hybrid=True).retrieve(query, document_ids=None, top_k=2)
     assert found[0].document.id == first
+
+
+def test_the_best_keyword_hit_stays_in_although_others_rank_middling_in_both(
+    backend: FakeStack,
+) -> None:
+    backend.document_store.write_documents(
+        [
+            Document(
+                id=f"both{i}",
+                content=f"volcanoes erupt orchid {'basalt ' * i}",
+                meta={"document_id": "c", "file_name": "c.pdf", "pages": [i]},
+                embedding=bag_of_words(f"volcanoes erupt orchid {'basalt ' * i}"),
+            )
+            for i in range(1, 5)
+        ]
+    )
+    found = Retriever(backend, hybrid=True).retrieve(
+        "zygomorphic orchid", document_ids=None, top_k=3
+    )
+    # BM25's first (both rare words) takes the last place; the fused order is kept before it
+    assert [c.document.id for c in found][-1] == "b"
+
+
+def test_a_leader_cut_from_the_fused_list_is_put_back() -> None:
+    fused = [Document(id=f"f{i}", content="x") for i in range(4)]
+    leader = Document(id="lead", content="y")
+    ordered = with_leaders(fused, [leader, fused[0]], top_k=3)
+    assert [d.id for d in ordered] == ["f0", "f1", "lead", "f2", "f3"]
