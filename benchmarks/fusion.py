@@ -10,7 +10,8 @@ sentence (hit: ≥ 80 % of its content words in one chunk of the right paper) an
 its page. The fusions:
 
 * ``rrf`` — reciprocal rank fusion (k = 60) of each list's best 10: tunedd before 2026-12-03;
-* ``rrf + leaders`` — the same with each list's best hit kept in the top k (tunedd now);
+* ``rrf + keyword leader`` — the same with BM25's best hit kept in the top k (tunedd now);
+* ``rrf + both leaders`` — with the embedding's best hit kept as well;
 * ``rrf-50`` — the same fusion over each list's best 50;
 * ``min-max 0.5`` / ``min-max 0.75`` — scores scaled to [0, 1] per list (best 20), then
   0.5/0.75 dense + the rest BM25 (0.75 is Weaviate's hybrid default weight);
@@ -86,7 +87,10 @@ def interleave(dense: list[Document], keyword: list[Document], top_k: int) -> li
 
 FUSIONS: dict[str, Fusion] = {
     "rrf": lambda d, k, top_k: prose_before_lists(rrf(d, k)),
-    "rrf + leaders": lambda d, k, top_k: with_leaders(
+    "rrf + keyword leader": lambda d, k, top_k: with_leaders(
+        prose_before_lists(rrf(d, k)), [x for x in k[:1] if not _is_list(x)], top_k
+    ),
+    "rrf + both leaders": lambda d, k, top_k: with_leaders(
         prose_before_lists(rrf(d, k)), [x for x in (d[0], k[0]) if not _is_list(x)], top_k
     ),
     "rrf-50": lambda d, k, top_k: prose_before_lists(rrf(d, k, depth=50)),

@@ -3,12 +3,11 @@
 The document scope is a metadata filter evaluated inside the store (a Weaviate ``where``
 filter in production), never a post-filter, so a scoped conversation gets its full top_k from
 its documents. Dense and keyword lists are fused by reciprocal rank (the measured default, see
-docs/EVALUATION.md) in a fixed order (dense first: RRF ties break by list order), with each
-list's best hit kept among the top_k. Each chunk
-keeps its cosine similarity to the query, which the relevance gate compares with
-``min_relevance``. Reference lists and author lists (:mod:`reference_lists`) go after prose
-among the candidates unless the question asks about references: they share every topic word
-of a paper and crowded out the passage that answers.
+docs/EVALUATION.md) in a fixed order (dense first: RRF ties break by list order), with
+BM25's best hit kept among the top_k. Each chunk keeps its cosine similarity to the query,
+which the relevance gate compares with ``min_relevance``. Reference lists and author lists
+(:mod:`reference_lists`) go after prose among the candidates unless the question asks about
+references: they share every topic word of a paper and crowded out the passage that answers.
 
 One component on purpose: as separate pipeline nodes (embedder, two retrievers, joiner) a query
 costs ~+18 ms in Haystack's per-step input copies, as one component ~2 ms. The embedder and
@@ -151,11 +150,7 @@ class HybridRetriever:
                 )
                 named = names_in_top_hits(query, keyword)
                 cosine = {d.id: d.score for d in documents}
-                leaders = [
-                    replace(ranked[0], score=cosine.get(ranked[0].id))
-                    for ranked in (documents, keyword)
-                    if ranked
-                ]
+                leaders = [replace(d, score=cosine.get(d.id)) for d in keyword[:1]]
                 documents = self._fuse(documents, keyword, candidates)
             else:
                 leaders = []
@@ -194,12 +189,14 @@ class HybridRetriever:
 
 
 def with_leaders(fused: list[Document], leaders: list[Document], top_k: int) -> list[Document]:
-    """``fused`` with each leader (a ranked list's best document) among the first ``top_k``.
+    """``fused`` with each leader (here BM25's best hit) among the first ``top_k``.
 
     Reciprocal rank fusion sums 1/(60 + rank): chunks both lists rank middling (8th and 8th)
     outscore one that BM25 ranks first and the embedding misses, which is how an exact keyword
-    match ("certificate authority" for "certifying") fell out of the top 5. A missing leader
-    takes the last place of the top ``top_k``; the fused order is kept otherwise.
+    match ("Let's Encrypt, a certificate authority") fell out of the top 5. A missing leader
+    takes the last place of the top ``top_k``; the fused order is kept otherwise. Keeping the
+    embedding's best hit too was measured: no more evidence in the top 5 (50 of 61 either
+    way), and it displaced a passage an answer cited (``benchmarks/fusion.py``).
     """
     ordered = list(fused)
     for leader in leaders:
