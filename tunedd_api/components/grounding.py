@@ -167,7 +167,10 @@ class KnownSpecifics:
             return self._knows_count(*item.split(" ", 1))
         if item[0].isdigit():
             return item in self._numbers
-        return re.search(rf"(?<![a-z0-9]){re.escape(item)}(?![a-z0-9])", self._text) is not None
+        # A name's plural is the same name ("GNNs" for "GNN", "LLM" for "LLMs").
+        base = item[:-1] if item.endswith("s") and len(item) > 2 else item
+        pattern = rf"(?<![a-z0-9]){re.escape(base)}s?(?![a-z0-9])"
+        return re.search(pattern, self._text) is not None
 
     def _knows_count(self, digit: str, noun: str) -> bool:
         """Whether the texts count ``noun`` with this digit or its word ("three phases" backs

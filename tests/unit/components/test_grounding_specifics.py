@@ -35,3 +35,9 @@ def test_missing_specifics_ignores_what_the_question_or_a_source_says() -> None:
     }
     assert missing_specifics("GPT-4 wins.", ["gpt-4o is used"]) == set()  # sentence opener
     assert missing_specifics("The winner is GPT-4.", ["gpt-4o is used"]) == {"gpt-4"}
+
+
+def test_a_name_in_the_plural_is_the_same_name() -> None:
+    source = "a graph neural network (GNN) and a variational auto-encoder (VAE); many LLMs"
+    assert missing_specifics("They suggest GNNs and VAEs, and an LLM.", [source]) == set()
+    assert missing_specifics("They suggest CNNs.", [source]) == {"cnns"}
