@@ -150,11 +150,6 @@ class Settings(BaseSettings):
         "sentences that bear on the question, with neighbours; 0 sends whole chunks (the "
         "default: more answers correct, measured in docs/EVALUATION.md).",
     )
-    continue_best_chunk: bool = Field(
-        False,
-        description="Append the chunk that follows the best retrieved chunk to it (a list or an "
-        "answer that runs past a chunk boundary).",
-    )
     evidence_neighbours: int = Field(
         1, ge=0, le=5, description="Sentences kept on each side of a selected evidence sentence."
     )

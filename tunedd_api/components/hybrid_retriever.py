@@ -24,7 +24,6 @@ import numpy as np
 from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.components.joiners import DocumentJoiner
 
-from tunedd_api.components.continuation import continued
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
 from tunedd_api.components.reference_lists import asks_for_references, looks_like_reference_list
 from tunedd_api.documents import document_filter
@@ -55,8 +54,6 @@ class HybridRetriever:
     :param score_scale: What the dense retriever's scores are: ``cosine``, or Weaviate's
         ``certainty`` ((1 + cosine) / 2).
     :param prose_first: Rank reference lists after prose (unless the query asks for them).
-    :param continue_best: Append the chunk that follows the best relevant chunk to it
-        (:mod:`continuation`).
     """
 
     def __init__(
@@ -69,7 +66,6 @@ class HybridRetriever:
         min_relevance: float = 0.3,
         score_scale: Literal["cosine", "certainty"] = "cosine",
         prose_first: bool = True,
-        continue_best: bool = False,
     ) -> None:
         self.text_embedder = text_embedder
         self.embedding_retriever = embedding_retriever
@@ -78,7 +74,6 @@ class HybridRetriever:
         self.min_relevance = min_relevance
         self.score_scale = score_scale
         self.prose_first = prose_first
-        self.continue_best = continue_best
         self._joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion")
         self._guards = Guards.passthrough()
 
@@ -102,7 +97,6 @@ class HybridRetriever:
             min_relevance=self.min_relevance,
             score_scale=self.score_scale,
             prose_first=self.prose_first,
-            continue_best=self.continue_best,
         )
 
     @classmethod
@@ -125,22 +119,7 @@ class HybridRetriever:
         """
         chunks = self.retrieve(query, document_ids=document_ids, top_k=top_k or self.top_k)
         relevant = [c for c in chunks if c.similarity >= self.min_relevance or c.names_matched]
-        if self.continue_best and relevant:
-            best = continued(relevant[0], self._fetch)
-            relevant[0] = best
-            chunks = [best if c.document.id == best.document.id else c for c in chunks]
         return {"relevant": relevant, "chunks": chunks}
-
-    def _fetch(self, filters: dict[str, Any]) -> list[Document]:
-        """Documents matching ``filters`` from the dense retriever's store (stock retrievers
-        keep it as ``document_store``, Weaviate's as ``_document_store``)."""
-        retriever = self.embedding_retriever
-        store = getattr(retriever, "document_store", None) or getattr(
-            retriever, "_document_store", None
-        )
-        if store is None:
-            return []
-        return self._guards.document_store.call(lambda: store.filter_documents(filters=filters))
 
     def retrieve(
         self, query: str, *, document_ids: list[str] | None, top_k: int

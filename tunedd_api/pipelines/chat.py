@@ -71,7 +71,6 @@ class ChatOptions:
     min_support: float = 0.6
     evidence_budget: int = 0
     evidence_neighbours: int = 1
-    continue_best_chunk: bool = False
     unsupported_sentences: UnsupportedMode = "mark"
     unsupported_answer: Fallback = "quote"
     system_prompt: str = "system_example.txt"
@@ -91,7 +90,6 @@ class ChatOptions:
             min_support=settings.citation_min_support,
             evidence_budget=settings.evidence_tokens,
             evidence_neighbours=settings.evidence_neighbours,
-            continue_best_chunk=settings.continue_best_chunk,
             unsupported_sentences=settings.unsupported_sentences,
             unsupported_answer=settings.unsupported_answer,
             system_prompt=settings.system_prompt,
@@ -118,7 +116,6 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
             top_k=options.top_k,
             min_relevance=options.min_relevance,
             score_scale=stack.score_scale,
-            continue_best=options.continue_best_chunk,
         ),
     )
     pipeline.add_component("router", ConditionalRouter(routes=ROUTES))
