@@ -18,13 +18,11 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_index import bench_runtime
 from tunedd_api.components.grounding import content_words
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
-from tunedd_api.runtime import build_runtime
-from tunedd_api.settings import Settings
 from tunedd_api.turns import estimate_tokens
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-agents"
 HIT = 0.8
 
 
@@ -41,15 +39,10 @@ def evidence_coverage(question: EvalQuestion, sources: list[Any]) -> float:
 
 def run(budgets: list[int], top_k: int, neighbours: int = 1) -> dict[str, Any]:
     """Retrieve once per question, select under every budget, score."""
-    settings = Settings(
-        _env_file=None, data_dir=CORPUS, index_dir=Path(".tunedd/bench"), top_k=top_k
-    )
-    runtime = build_runtime(settings)
-    runtime.prepare(chat=False)
+    runtime = bench_runtime(top_k=top_k)
     runtime.indexing.warm_up()
     retriever = runtime.chat.get_component("retriever")
     selector = runtime.chat.get_component("selector")
-    retriever.warm_up()
     selector.warm_up()
     selector.neighbours = neighbours
     questions = load_questions()

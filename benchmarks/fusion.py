@@ -29,13 +29,12 @@ from typing import Any, Callable
 import numpy as np
 from haystack import Document
 
-from benchmarks.evidence import CORPUS, HIT, evidence_coverage
+from benchmarks.bench_index import bench_runtime, on_evidence_page
+from benchmarks.evidence import HIT, evidence_coverage
 from tunedd_api.components.hybrid_retriever import prose_before_lists, with_leaders
 from tunedd_api.components.reference_lists import looks_like_reference_list
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
 from tunedd_api.evaluation.retrieval import query_for
-from tunedd_api.runtime import build_runtime
-from tunedd_api.settings import Settings
 from tunedd_api.turns import RetrievedChunk
 
 Fusion = Callable[[list[Document], list[Document], int], list[Document]]
@@ -118,21 +117,9 @@ def _has_evidence(question: EvalQuestion, documents: list[Document]) -> bool:
     )
 
 
-def _on_page(question: EvalQuestion, documents: list[Document]) -> bool:
-    return any(
-        d.meta["file_name"].startswith(question.file or "\0")
-        and set(d.meta.get("pages", [])) & set(question.pages)
-        for d in documents
-    )
-
-
 def run() -> dict[str, Any]:
     """Retrieve once per question, fuse every way, count hits."""
-    settings = Settings(_env_file=None, data_dir=CORPUS, index_dir=Path(".tunedd/bench"))
-    runtime = build_runtime(settings)
-    runtime.prepare(chat=False)
-    retriever = runtime.chat.get_component("retriever")
-    retriever.warm_up()
+    retriever = bench_runtime().chat.get_component("retriever")
     questions = load_questions()
     by_id = {q.id: q for q in questions}
     answerable = [q for q in questions if q.answerable]
@@ -148,7 +135,9 @@ def run() -> dict[str, Any]:
             for k in (3, 5, 8):
                 ranked = fuse(dense, keyword, k)[:k]
                 counts[name][f"evidence@{k}"] += _has_evidence(question, ranked)
-            counts[name]["page@5"] += _on_page(question, fuse(dense, keyword, 5)[:5])
+            counts[name]["page@5"] += any(
+                on_evidence_page(question, d) for d in fuse(dense, keyword, 5)[:5]
+            )
     return {"questions": len(answerable), "fusions": counts}
 
 

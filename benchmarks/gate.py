@@ -20,27 +20,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
-from tunedd_api.runtime import build_runtime
-from tunedd_api.settings import Settings
+from benchmarks.bench_index import bench_runtime, on_evidence_page
+from tunedd_api.evaluation.dataset import load_questions
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-ai-agents"
 THRESHOLDS = (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
-
-
-def _holds_evidence(question: EvalQuestion, chunk: Any) -> bool:
-    return chunk.document.meta["file_name"].startswith(question.file or "\0") and bool(
-        set(chunk.pages) & set(question.pages)
-    )
 
 
 def run() -> dict[str, Any]:
     """Retrieve for every question; sweep the threshold."""
-    settings = Settings(_env_file=None, data_dir=CORPUS, index_dir=Path(".tunedd/bench"))
-    runtime = build_runtime(settings)
-    runtime.prepare(chat=False)
+    runtime = bench_runtime()
     retriever = runtime.chat.get_component("retriever")
-    retriever.warm_up()
     questions = load_questions()
     by_id = {q.id: q for q in questions}
     rows = []
@@ -56,8 +45,10 @@ def run() -> dict[str, Any]:
                 "answerable": question.answerable,
                 "best_cosine": round(max((c.similarity for c in chunks), default=0.0), 4),
                 "relevant": len(relevant),
-                "evidence_in_top_k": any(_holds_evidence(question, c) for c in chunks),
-                "evidence_kept_by_gate": any(_holds_evidence(question, c) for c in relevant),
+                "evidence_in_top_k": any(on_evidence_page(question, c.document) for c in chunks),
+                "evidence_kept_by_gate": any(
+                    on_evidence_page(question, c.document) for c in relevant
+                ),
             }
         )
     sweep = []
@@ -80,7 +71,7 @@ def run() -> dict[str, Any]:
         r["id"] for r in answerable if r["evidence_in_top_k"] and not r["evidence_kept_by_gate"]
     ]
     return {
-        "min_relevance": settings.min_relevance,
+        "min_relevance": runtime.settings.min_relevance,
         "sweep": sweep,
         "evidence_dropped_by_per_chunk_gate": lost,
         "lowest_answerable_cosine": min(r["best_cosine"] for r in answerable),
