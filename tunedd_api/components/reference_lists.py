@@ -4,12 +4,11 @@ In the five papers 172 of 392 chunks follow a "References" heading: reference li
 author lists. They share the question's topic words (every cited title is about multi-agent
 systems), so BM25 and the embedding rank them high, and a 1.5B model then answers with a
 bibliography entry ("The Review of financial studies, 34(3):1156–1190, 2021 [4].") or cites
-one. A reference list has two
-marks prose lacks: many entry marks per word (``[12] Name``, ``[Abbas et al., 2015] Assad``,
-``Zhang, J.,``, a year closing a field, venue words) and few lower-case words (names, initials
-and numbers instead of running text). A 200-author list has almost no lower-case words and
-no entry marks, but a comma after every name. Text with few lower-case words and neither mark
-(a table, a price list, a roster) is not a reference list.
+one. A reference list has two marks prose lacks: many entry marks per word (``[12] Name``,
+``[Abbas et al., 2015] Assad``, ``Zhang, J.,``, a year closing a field, venue words) and few
+lower-case words (names, initials and numbers instead of running text). A 200-author list
+has almost no lower-case words and no entry marks, but a comma after every name. Text with few
+lower-case words and neither mark (a table, a price list, a roster) is not a reference list.
 
 Measured on the papers' 392 chunks against the chunks after each paper's "References"
 heading: 167 of 172 reference chunks found, 2 others flagged (a copyright block and the
@@ -68,7 +67,7 @@ def looks_like_reference_list(text: str, *, chunk_index: int | None = None) -> b
     words = _WORD.findall(text)
     if not words or _opens_with_prose(text):
         return False
-    prose = sum(1 for w in words if w.islower() and len(w) >= 3) / len(words)
+    prose = _running_words(words) / len(words)
     marks = sum(len(p.findall(text)) for p in (_ENTRY, _AUTHOR, _YEAR, _VENUE))
     density = 100 * marks / len(words)
     if prose < PROSE_MINIMUM:
@@ -84,8 +83,14 @@ def _opens_with_prose(text: str) -> bool:
     if start is None:
         return False
     lead = _WORD.findall(text[: start.start()])
-    prose = sum(1 for w in lead if w.islower() and len(w) >= 3)
-    return len(lead) >= LEADING_PROSE_WORDS and prose >= PROSE_WITH_ENTRIES * len(lead)
+    if len(lead) < LEADING_PROSE_WORDS:
+        return False
+    return _running_words(lead) >= PROSE_WITH_ENTRIES * len(lead)
+
+
+def _running_words(words: list[str]) -> int:
+    """How many of ``words`` are running text: lower-case, three letters or more."""
+    return sum(1 for w in words if w.islower() and len(w) >= 3)
 
 
 def asks_for_references(question: str) -> bool:
