@@ -120,6 +120,13 @@ class Settings(BaseSettings):
         description="`hybrid`: dense + BM25 fused by reciprocal rank (measured best); `dense`: "
         "embedding similarity only.",
     )
+    keyword_leaders: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Hybrid: BM25's best hits kept among the top_k after rank fusion (0: plain "
+        "reciprocal rank fusion), for exact-term matches the embedding ranks low.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Default number of chunks retrieved.")
     max_top_k: int = Field(50, ge=1, le=200, description="Largest top_k a client may ask for.")
     min_relevance: float = Field(

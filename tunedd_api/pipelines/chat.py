@@ -64,6 +64,7 @@ class ChatOptions:
     top_k: int = 5
     min_relevance: float = 0.3
     hybrid: bool = True
+    keyword_leaders: int = 2
     rewrite_mode: RewriteMode = "llm"
     rewrite_timeout_s: float = 30.0
     history_max_turns: int = 3
@@ -83,6 +84,7 @@ class ChatOptions:
             top_k=settings.top_k,
             min_relevance=settings.min_relevance,
             hybrid=settings.retrieval_mode == "hybrid",
+            keyword_leaders=settings.keyword_leaders,
             rewrite_mode=settings.followup_rewrite,
             rewrite_timeout_s=settings.rewrite_timeout_s,
             history_max_turns=settings.history_max_turns,
@@ -116,6 +118,7 @@ def build_chat_pipeline(stack: Stack, options: ChatOptions) -> Pipeline:
             top_k=options.top_k,
             min_relevance=options.min_relevance,
             score_scale=stack.score_scale,
+            keyword_leaders=options.keyword_leaders,
         ),
     )
     pipeline.add_component("router", ConditionalRouter(routes=ROUTES))

@@ -44,12 +44,15 @@ def backend() -> FakeStack:
     return backend
 
 
-def Retriever(backend: FakeStack, *, hybrid: bool, min_relevance: float = 0.3) -> HybridRetriever:
+def Retriever(
+    backend: FakeStack, *, hybrid: bool, min_relevance: float = 0.3, keyword_leaders: int = 2
+) -> HybridRetriever:
     return HybridRetriever(
         text_embedder=backend.text_embedder,
         embedding_retriever=backend.retriever,
         keyword_retriever=backend.keyword_retriever if hybrid else None,
         min_relevance=min_relevance,
+        keyword_leaders=keyword_leaders,
     )
 
 
@@ -74,7 +77,8 @@ def test_hybrid_respects_the_document_scope(backend: FakeStack) -> None:
 
 
 def test_the_relevance_gate_passes_only_chunks_above_min_relevance(backend: FakeStack) -> None:
-    out = Retriever(backend, hybrid=True, min_relevance=0.5).run("zygomorphic", top_k=2)
+    retriever = Retriever(backend, hybrid=True, min_relevance=0.5, keyword_leaders=0)
+    out = retriever.run("zygomorphic", top_k=2)
 
     assert {c.document.id for c in out["chunks"]} == {"a", "b"}
     assert [c.document.id for c in out["relevant"]] == ["a"]  # b's cosine is 0
@@ -106,7 +110,8 @@ def test_a_name_the_embedding_misses_makes_its_keyword_hit_relevant(backend: Fak
             )
         ]
     )
-    retriever = Retriever(backend, hybrid=True, min_relevance=0.3)  # query embeds as volcanoes
+    # query embeds as volcanoes; without leaders, only the name makes "d" relevant
+    retriever = Retriever(backend, hybrid=True, min_relevance=0.3, keyword_leaders=0)
     relevant = retriever.run(query="What do Asadi and Mustapha propose?")["relevant"]
     named = [c for c in relevant if c.document.id == "d"]
     assert named and named[0].similarity < 0.3
@@ -180,3 +185,53 @@ def test_a_leader_cut_from_the_fused_list_is_put_back() -> None:
     leader = Document(id="lead", content="y")
     ordered = with_leaders(fused, [leader, fused[0]], top_k=3)
     assert [d.id for d in ordered] == ["f0", "f1", "lead", "f2", "f3"]
+
+
+def test_several_missing_leaders_take_the_last_places_in_their_order() -> None:
+    fused = [Document(id=f"f{i}", content="x") for i in range(5)]
+    first, second = Document(id="k1", content="y"), Document(id="k2", content="z")
+    ordered = with_leaders(fused, [first, second], top_k=4)
+    # the second leader does not push the first one out of the top 4
+    assert [d.id for d in ordered] == ["f0", "f1", "k1", "k2", "f2", "f3", "f4"]
+
+
+def test_a_leader_further_down_the_fused_list_moves_up_as_its_fused_copy() -> None:
+    fused = [Document(id=f"f{i}", content="x", score=i / 10) for i in range(5)]
+    ordered = with_leaders(fused, [Document(id="f4", content="x"), fused[0]], top_k=3)
+    assert [d.id for d in ordered] == ["f0", "f1", "f4", "f2", "f3"]
+    assert ordered[2].score == pytest.approx(0.4)
+
+
+class FixedList:
+    """A retriever that returns the same ranked documents for every query."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.documents = documents
+
+    def run(self, top_k: int, **_: object) -> dict:
+        return {"documents": self.documents[:top_k]}
+
+
+def test_keyword_leaders_sets_how_many_bm25_hits_are_kept() -> None:
+    dense = [Document(id=f"d{i}", content=f"dense {i}", score=0.9 - i / 100) for i in range(10)]
+    keyword = [Document(id="k1", content="bm25 first"), Document(id="k2", content="bm25 second")]
+    keyword += dense[3:9]  # ranked middling by both lists, so fusion puts them first
+
+    def top(leaders: int) -> list[str]:
+        retriever = HybridRetriever(
+            text_embedder=FixedEmbedder("anything"),
+            embedding_retriever=FixedList(dense),
+            keyword_retriever=FixedList(keyword),
+            keyword_leaders=leaders,
+        )
+        return [c.document.id for c in retriever.retrieve("q", document_ids=None, top_k=4)]
+
+    assert not {"k1", "k2"} & set(top(0))
+    assert "k1" in top(1) and "k2" not in top(1)
+    assert top(2)[2:] == ["k1", "k2"]
+
+
+def test_keyword_leaders_are_serialised(backend: FakeStack) -> None:
+    retriever = Retriever(backend, hybrid=True)
+    retriever.keyword_leaders = 2
+    assert retriever.to_dict()["init_parameters"]["keyword_leaders"] == 2
