@@ -5,12 +5,13 @@ Usage: python -m benchmarks.fusion [--out docs/results/fusion.json]
 No LLM. For every answerable labelled question (a follow-up is asked with its first question,
 as the rewriter's fallback does) the chat graph's embedder and both retrievers of the bench
 index (`.tunedd/bench`) return their 50 best chunks once; each fusion then orders them, reference
-lists go after prose as in the app, and the top 3/5/8 are checked for the question's evidence
+lists go after prose as in the app, and the top 3/5/6/8 are checked for the question's evidence
 sentence (hit: ≥ 80 % of its content words in one chunk of the right paper) and the top 5 for
 its page. The fusions:
 
 * ``rrf`` — reciprocal rank fusion (k = 60) of each list's best 10: tunedd before 2026-12-03;
-* ``rrf + keyword leader`` — the same with BM25's best hit kept in the top k (tunedd now);
+* ``rrf + keyword leader`` — the same with BM25's best hit kept in the top k;
+* ``rrf + 2 / 3 keyword leaders`` — with BM25's best two or three hits kept (tunedd now: 2);
 * ``rrf + both leaders`` — with the embedding's best hit kept as well;
 * ``rrf-50`` — the same fusion over each list's best 50;
 * ``min-max 0.5`` / ``min-max 0.75`` — scores scaled to [0, 1] per list (best 20), then
@@ -89,6 +90,12 @@ FUSIONS: dict[str, Fusion] = {
     "rrf + keyword leader": lambda d, k, top_k: with_leaders(
         prose_before_lists(rrf(d, k)), [x for x in k[:1] if not _is_list(x)], top_k
     ),
+    "rrf + 2 keyword leaders": lambda d, k, top_k: with_leaders(
+        prose_before_lists(rrf(d, k)), [x for x in k[:2] if not _is_list(x)], top_k
+    ),
+    "rrf + 3 keyword leaders": lambda d, k, top_k: with_leaders(
+        prose_before_lists(rrf(d, k)), [x for x in k[:3] if not _is_list(x)], top_k
+    ),
     "rrf + both leaders": lambda d, k, top_k: with_leaders(
         prose_before_lists(rrf(d, k)), [x for x in (d[0], k[0]) if not _is_list(x)], top_k
     ),
@@ -124,7 +131,8 @@ def run() -> dict[str, Any]:
     by_id = {q.id: q for q in questions}
     answerable = [q for q in questions if q.answerable]
     counts = {
-        name: {"evidence@3": 0, "evidence@5": 0, "evidence@8": 0, "page@5": 0} for name in FUSIONS
+        name: {"evidence@3": 0, "evidence@5": 0, "evidence@6": 0, "evidence@8": 0, "page@5": 0}
+        for name in FUSIONS
     }
     for question in answerable:
         query = query_for(question, by_id)
@@ -132,7 +140,7 @@ def run() -> dict[str, Any]:
         dense = retriever.embedding_retriever.run(query_embedding=embedding, top_k=50)["documents"]
         keyword = retriever.keyword_retriever.run(query=query, top_k=50)["documents"]
         for name, fuse in FUSIONS.items():
-            for k in (3, 5, 8):
+            for k in (3, 5, 6, 8):
                 ranked = fuse(dense, keyword, k)[:k]
                 counts[name][f"evidence@{k}"] += _has_evidence(question, ranked)
             counts[name]["page@5"] += any(
@@ -150,11 +158,12 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     n = result["questions"]
-    print(f"| fusion | evidence in top 3 | top 5 | top 8 | right page in top 5 |  (of {n})")
-    print("|---|---|---|---|---|")
+    print(f"| fusion | evidence in top 3 | top 5 | top 6 | top 8 | right page in top 5 | (of {n})")
+    print("|---|---|---|---|---|---|")
     for name, c in result["fusions"].items():
         hits = " | ".join(
-            str(c[key]) for key in ("evidence@3", "evidence@5", "evidence@8", "page@5")
+            str(c[key])
+            for key in ("evidence@3", "evidence@5", "evidence@6", "evidence@8", "page@5")
         )
         print(f"| {name} | {hits} |")
 
