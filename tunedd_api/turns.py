@@ -100,9 +100,6 @@ class RetrievedChunk:
     #: The keyword search ranked it near the top and it contains a name the query uses
     #: (an author, an acronym): relevant even when the embedding does not see it.
     names_matched: tuple[str, ...] = ()
-    #: One of the keyword search's best hits, kept in the top_k after fusion: sent to the model
-    #: whenever the question passes the relevance gate, whatever its own cosine.
-    keyword_leader: bool = False
 
     @property
     def pages(self) -> list[int]:

@@ -119,18 +119,11 @@ class HybridRetriever:
         :param document_ids: The scope (``None``: every document; empty: nothing).
         :param top_k: Chunks to return (default: the init value).
         :returns: ``chunks``: the best ``top_k`` with their cosine similarity, fused order;
-            ``relevant``: those of them above ``min_relevance`` or naming a name of the query,
-            and BM25's leaders among them (empty, leaders too, when no chunk passes).
+            ``relevant``: those of them above ``min_relevance`` (empty: nothing relevant).
         """
         chunks = self.retrieve(query, document_ids=document_ids, top_k=top_k or self.top_k)
-        on_topic = {
-            c.document.id for c in chunks if c.similarity >= self.min_relevance or c.names_matched
-        }
-        # The gate decides by cosine whether the question is on topic at all; once it is,
-        # BM25's leaders go in even with a low cosine of their own (an exact-term match the
-        # embedding misses, e.g. a follow-up searched without its first question).
-        relevant = [c for c in chunks if c.document.id in on_topic or c.keyword_leader]
-        return {"relevant": relevant if on_topic else [], "chunks": chunks}
+        relevant = [c for c in chunks if c.similarity >= self.min_relevance or c.names_matched]
+        return {"relevant": relevant, "chunks": chunks}
 
     def retrieve(
         self, query: str, *, document_ids: list[str] | None, top_k: int
@@ -172,7 +165,6 @@ class HybridRetriever:
                 documents = prose_before_lists(documents)
                 leaders = [d for d in leaders if not _is_list(d)]
             documents = with_leaders(documents, leaders, top_k)
-            leader_ids = {d.id for d in leaders}
         # Vectors are dropped once the cosine is known: nothing downstream needs them, and
         # the pipeline copies every component's inputs (10 x 384 floats per copy).
         return [
@@ -180,7 +172,6 @@ class HybridRetriever:
                 document=replace(doc, embedding=None),
                 similarity=self._similarity(doc, embedding),
                 names_matched=named.get(doc.id, ()),
-                keyword_leader=doc.id in leader_ids,
             )
             for doc in documents[:top_k]
         ]

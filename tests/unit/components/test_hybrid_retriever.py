@@ -84,24 +84,6 @@ def test_the_relevance_gate_passes_only_chunks_above_min_relevance(backend: Fake
     assert [c.document.id for c in out["relevant"]] == ["a"]  # b's cosine is 0
 
 
-def test_a_keyword_leader_is_relevant_whatever_its_cosine_once_the_question_is_on_topic(
-    backend: FakeStack,
-) -> None:
-    out = Retriever(backend, hybrid=True, min_relevance=0.5).run("zygomorphic", top_k=2)
-
-    relevant = {c.document.id: c for c in out["relevant"]}
-    assert set(relevant) == {"a", "b"}  # a passes the gate; b is BM25's best hit
-    assert relevant["b"].keyword_leader and relevant["b"].similarity < 0.5
-    assert not relevant["a"].keyword_leader
-
-
-def test_keyword_leaders_do_not_pass_an_off_topic_question(backend: FakeStack) -> None:
-    out = Retriever(backend, hybrid=True, min_relevance=0.99).run("zygomorphic", top_k=2)
-
-    assert any(c.keyword_leader for c in out["chunks"])
-    assert out["relevant"] == []  # nothing above the gate: not found, leaders included
-
-
 def test_an_empty_scope_retrieves_nothing(backend: FakeStack) -> None:
     assert Retriever(backend, hybrid=True).run("zygomorphic", document_ids=[]) == {
         "relevant": [],
