@@ -32,8 +32,11 @@ from haystack import Document
 
 from benchmarks.bench_index import bench_runtime, on_evidence_page
 from benchmarks.evidence import HIT, evidence_coverage
-from tunedd_api.components.hybrid_retriever import prose_before_lists, with_leaders
-from tunedd_api.components.reference_lists import looks_like_reference_list
+from tunedd_api.components.hybrid_retriever import (
+    is_reference_list,
+    prose_before_lists,
+    with_leaders,
+)
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
 from tunedd_api.evaluation.retrieval import query_for
 from tunedd_api.turns import RetrievedChunk
@@ -85,19 +88,23 @@ def interleave(dense: list[Document], keyword: list[Document], top_k: int) -> li
     return list(seen.values())
 
 
+def keyword_leaders(count: int) -> Fusion:
+    """RRF with BM25's best ``count`` hits (reference lists left out) kept, as the app does."""
+
+    def fuse(dense: list[Document], keyword: list[Document], top_k: int) -> list[Document]:
+        leaders = [x for x in keyword[:count] if not is_reference_list(x)]
+        return with_leaders(prose_before_lists(rrf(dense, keyword)), leaders, top_k)
+
+    return fuse
+
+
 FUSIONS: dict[str, Fusion] = {
     "rrf": lambda d, k, top_k: prose_before_lists(rrf(d, k)),
-    "rrf + keyword leader": lambda d, k, top_k: with_leaders(
-        prose_before_lists(rrf(d, k)), [x for x in k[:1] if not _is_list(x)], top_k
-    ),
-    "rrf + 2 keyword leaders": lambda d, k, top_k: with_leaders(
-        prose_before_lists(rrf(d, k)), [x for x in k[:2] if not _is_list(x)], top_k
-    ),
-    "rrf + 3 keyword leaders": lambda d, k, top_k: with_leaders(
-        prose_before_lists(rrf(d, k)), [x for x in k[:3] if not _is_list(x)], top_k
-    ),
+    "rrf + keyword leader": keyword_leaders(1),
+    "rrf + 2 keyword leaders": keyword_leaders(2),
+    "rrf + 3 keyword leaders": keyword_leaders(3),
     "rrf + both leaders": lambda d, k, top_k: with_leaders(
-        prose_before_lists(rrf(d, k)), [x for x in (d[0], k[0]) if not _is_list(x)], top_k
+        prose_before_lists(rrf(d, k)), [x for x in (d[0], k[0]) if not is_reference_list(x)], top_k
     ),
     "rrf-50": lambda d, k, top_k: prose_before_lists(rrf(d, k, depth=50)),
     "min-max 0.5": lambda d, k, top_k: prose_before_lists(
@@ -109,12 +116,6 @@ FUSIONS: dict[str, Fusion] = {
     "dbsf": lambda d, k, top_k: prose_before_lists(score_fusion("dbsf", 0.5, 50)(d, k, top_k)),
     "interleave": lambda d, k, top_k: prose_before_lists(interleave(d, k, top_k)),
 }
-
-
-def _is_list(document: Document) -> bool:
-    return looks_like_reference_list(
-        document.content or "", chunk_index=document.meta.get("chunk_index")
-    )
 
 
 def _has_evidence(question: EvalQuestion, documents: list[Document]) -> bool:

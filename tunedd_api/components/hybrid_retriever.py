@@ -163,7 +163,7 @@ class HybridRetriever:
                 documents = sorted(documents, key=lambda d: d.score or 0.0, reverse=True)
             if self.prose_first and not asks_for_references(query):
                 documents = prose_before_lists(documents)
-                leaders = [d for d in leaders if not _is_list(d)]
+                leaders = [d for d in leaders if not is_reference_list(d)]
             documents = with_leaders(documents, leaders, top_k)
         # Vectors are dropped once the cosine is known: nothing downstream needs them, and
         # the pipeline copies every component's inputs (10 x 384 floats per copy).
@@ -221,10 +221,11 @@ def with_leaders(fused: list[Document], leaders: list[Document], top_k: int) -> 
 
 def prose_before_lists(documents: list[Document]) -> list[Document]:
     """The documents in the same order, reference lists moved after the rest (a stable sort)."""
-    return sorted(documents, key=_is_list)
+    return sorted(documents, key=is_reference_list)
 
 
-def _is_list(document: Document) -> bool:
+def is_reference_list(document: Document) -> bool:
+    """Whether ``document`` is a reference or author list (:mod:`reference_lists`)."""
     return looks_like_reference_list(
         document.content or "", chunk_index=document.meta.get("chunk_index")
     )
