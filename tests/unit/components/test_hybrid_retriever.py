@@ -233,5 +233,5 @@ def test_keyword_leaders_sets_how_many_bm25_hits_are_kept() -> None:
 
 def test_keyword_leaders_are_serialised(backend: FakeStack) -> None:
     retriever = Retriever(backend, hybrid=True)
-    retriever.keyword_leaders = 2
-    assert retriever.to_dict()["init_parameters"]["keyword_leaders"] == 2
+    retriever.keyword_leaders = 3
+    assert retriever.to_dict()["init_parameters"]["keyword_leaders"] == 3
