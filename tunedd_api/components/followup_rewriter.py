@@ -1,7 +1,9 @@
 """Turns a follow-up ("what about its limitations?") into a standalone search query.
 
-Cheap heuristics decide first: only a short message with a pronoun or a connective opener, in a
-conversation with history, is treated as a follow-up. Only then, and only in ``llm`` mode, the
+Cheap heuristics decide first: in a conversation with history, a short message with a pronoun
+or a connective opener, a message pointing back ("the last of those"), or one naming a member of
+what the previous question asked for ("What phases …?" then "In the learning phase, …") is
+treated as a follow-up. Only then, and only in ``llm`` mode, the
 chat model rewrites it (short prompt, tight token and time limits). A rewrite that is empty,
 rambling or shares no word with the earlier turn is rejected, and so are model errors and
 timeouts: the fallback is the previous question joined with the message, which keeps the
@@ -47,6 +49,10 @@ _POINTS_BACK = re.compile(
     r"|\b(those|these|them|it)\s*[?.!]\s*$",
     re.IGNORECASE,
 )
+#: "What phases", "which structural types": the words naming what a question asks for.
+_ASKED_FOR = re.compile(r"\b(?:what|which)\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)", re.IGNORECASE)
+#: A definite noun phrase: "the learning phase", "this second step".
+_DEFINITE = re.compile(r"\b(?:the|this|that)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)", re.IGNORECASE)
 _SHORT_WORDS = 12
 _ANSWER_CONTEXT_CHARS = 400
 _PREFIX = re.compile(r"^\s*(standalone question|question|rewritten)\s*:\s*", re.IGNORECASE)
@@ -61,13 +67,31 @@ class StandaloneQuery:
     method: Literal["none", "heuristic", "llm"]
 
 
-def needs_context(message: str) -> bool:
+def needs_context(message: str, previous_question: str | None = None) -> bool:
     """True when the message is probably not understandable on its own."""
-    if _POINTS_BACK.search(message):
+    if _POINTS_BACK.search(message) or names_one_of(message, previous_question or ""):
         return True
     if len(message.split()) > _SHORT_WORDS:
         return False
     return bool(_REFERRING.search(message) or _OPENERS.search(message))
+
+
+def names_one_of(message: str, previous_question: str) -> bool:
+    """True when ``message`` has a definite phrase with a word of what the previous question asked
+    for: "In the learning phase, …" after "What phases make up …?" names one of those phases."""
+    asked = {_singular(w) for m in _ASKED_FOR.finditer(previous_question) for w in m[1].split()}
+    asked &= {_singular(w) for w in content_words(previous_question)}
+    named = {_singular(w) for m in _DEFINITE.finditer(message) for w in content_words(m[1])}
+    return bool(asked & named)
+
+
+def _singular(word: str) -> str:
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 @component
@@ -124,7 +148,7 @@ class FollowUpRewriter:
 
     def rewrite(self, message: str, history: History) -> StandaloneQuery:
         """The standalone query for ``message`` (blocking when the LLM is asked)."""
-        if self.mode == "off" or not history or not needs_context(message):
+        if self.mode == "off" or not history or not needs_context(message, history.last_question):
             return StandaloneQuery(message, "none")
         fallback = StandaloneQuery(f"{history.last_question} {message}", "heuristic")
         if self.mode == "heuristic":

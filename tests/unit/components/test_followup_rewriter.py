@@ -137,3 +137,53 @@ def test_only_assistant_history_gives_no_context() -> None:
 
 def test_pronoun_inside_a_word_does_not_count() -> None:
     assert not needs_context("Explain iterative planning")
+
+
+@pytest.mark.parametrize(
+    ("previous", "message"),
+    [
+        (
+            "What phases make up the general process of context-aware agents?",
+            "In the learning phase, what categories of techniques are used to build"
+            " representations?",
+        ),
+        (
+            "Which benchmarks does the Voyager paper use?",
+            "What does the second benchmark measure in the long-horizon planning evaluation"
+            " of agents?",
+        ),
+        (
+            "Into which memory categories do the authors sort agent memory?",
+            "How is this episodic category stored and retrieved when conversations get very long?",
+        ),
+    ],
+)
+def test_long_message_naming_one_of_what_was_asked_for_needs_context(
+    previous: str, message: str
+) -> None:
+    assert len(message.split()) > 12
+    assert needs_context(message, previous)
+    assert not needs_context(message)  # the same message opening a conversation
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Summarise the evaluation section of the WebArena paper please, in a few short sentences",
+        "Which benchmarks are used to evaluate the web navigation agents of recent papers?",
+    ],
+)
+def test_definite_phrase_about_something_else_is_standalone(message: str) -> None:
+    # "the ... paper" and a bare "benchmarks" do not name one of the benchmarks asked for
+    assert not needs_context(message, LAST_QUESTION)
+
+
+def test_message_naming_one_of_the_asked_for_items_is_rewritten(history: History) -> None:
+    message = "What does the second benchmark measure in the long-horizon planning evaluation?"
+    rewrite, llm = rewriter("What does the second benchmark of the Voyager paper measure?")
+    query = rewrite.rewrite(message, history)
+    assert (query.text, query.method) == (
+        "What does the second benchmark of the Voyager paper measure?",
+        "llm",
+    )
+    assert len(llm.prompts) == 1
