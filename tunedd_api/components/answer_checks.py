@@ -7,7 +7,10 @@
 * ``asks_name`` / ``states_name``: a "which country/city/company/university/product" question
   needs a name the question did not already give;
 * ``contradicts_polarity``: a "yes"/"no" against the negation (or its absence) in the passage it
-  cites.
+  cites;
+* ``asks_comparison`` / ``cites_comparison``: a "which performed best" question needs a cited
+  passage that compares (best, most, better, outperforms, ...), not one that only names a
+  candidate.
 
 Used by :class:`~tunedd_api.components.answer_policy.AnswerPolicy`; each is a heuristic and
 errs towards letting an answer through.
@@ -55,6 +58,23 @@ _QUOTED_PASSAGE = re.compile(r"[\"“](?:[^\"”\s]+\s+){7,}[^\"”]*(?:[\"”]|
 _QUANTITY = re.compile(
     r"\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?"
     r"|hundreds?|thousands?|millions?|billions?|half|twice|once|none|single|several|all)\b",
+    re.IGNORECASE,
+)
+
+#: A question asking for the extreme of a comparison ("performed best", "the most accurate");
+#: "at least", "at most" and "most of" are not one.
+_SUPERLATIVE_QUESTION = re.compile(
+    r"(?<!\bat )\b(best|worst|highest|lowest|largest|smallest|greatest|fastest|slowest"
+    r"|strongest|weakest|most|least)\b(?! of\b)",
+    re.IGNORECASE,
+)
+#: Words by which a passage compares or ranks (deliberately broad: the check errs towards
+#: letting an answer through).
+_COMPARES = re.compile(
+    r"\b(best|worst|most|least|highest|lowest|largest|smallest|greatest|fastest|slowest"
+    r"|strongest|weakest|top|better|worse|more|less|fewer|\w+er than|superior|inferior"
+    r"|outperform\w*|surpass\w*|exceed\w*|beats?|beating|leading|leads|dominat\w*|prefer\w*"
+    r"|rank\w*|win|wins|winning|winner|won|state[- ]of[- ]the[- ]art|sota)\b",
     re.IGNORECASE,
 )
 
@@ -148,3 +168,18 @@ def contradicts_polarity(question: str, answer: Answer) -> bool:
     answer_negative = said.group(1).lower() == "no"
     source_negative = _NEGATION.search(answer.citations[0].snippet) is not None
     return answer_negative != source_negative
+
+
+def asks_comparison(question: str) -> bool:
+    """Whether the question asks which candidate is best, most, highest, ... ."""
+    return _SUPERLATIVE_QUESTION.search(question) is not None
+
+
+def cites_comparison(answer: Answer) -> bool:
+    """Whether a passage the answer cites compares or ranks something.
+
+    "Which LLM, GPT-4 or Llama 2, performed best?" → "Llama 2 performed best [5]." citing a
+    passage that only says Llama 2 was one of the models used is not backed: the passage names
+    the candidate but says nothing about which did best.
+    """
+    return any(_COMPARES.search(citation.snippet) for citation in answer.citations)

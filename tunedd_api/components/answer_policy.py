@@ -5,8 +5,9 @@ with no supported sentence (invented numbers, a wrong paper), one whose first cl
 that answers; small models answer first and elaborate after) is unsupported, one reduced to
 nothing by the check (markers used as words), or one that fails a check of
 :mod:`tunedd_api.components.answer_checks` (it only restates the question, gives no number for
-"how many", no name for "which country", or says yes/no against the passage it cites) is not
-returned as the model wrote it. Instead the turn answers with:
+"how many", no name for "which country", says yes/no against the passage it cites, or names the
+best of several citing no passage that compares) is not returned as the model wrote it.
+Instead the turn answers with:
 
 * ``quote`` (default): the best evidence sentences, verbatim with their citations, introduced
   as a quote, so the user reads what the documents say rather than what the model made of it;
@@ -27,8 +28,10 @@ from typing import Any, Literal
 from haystack import component
 
 from tunedd_api.components.answer_checks import (
+    asks_comparison,
     asks_name,
     asks_quantity,
+    cites_comparison,
     contradicts_polarity,
     restates_question,
     states_name,
@@ -117,6 +120,8 @@ class AnswerPolicy:
             return "no name for a question asking for one"
         if contradicts_polarity(question, answer):
             return "yes/no contradicts the cited passage"
+        if asks_comparison(question) and not cites_comparison(answer):
+            return "no cited passage compares, for a question asking which is best"
         return None
 
     def _quote(

@@ -8,6 +8,7 @@ from haystack import Document
 from dataclasses import replace
 
 from tunedd_api.components.answer_checks import (
+    asks_comparison,
     asks_quantity,
     contradicts_polarity,
     restates_question,
@@ -162,3 +163,21 @@ def test_a_which_product_question_needs_a_product_name() -> None:
     assert run(quoting, question=question).kind in {"quote", "not_found"}
     assert run(named, question=question).kind == "generated"
     assert run(quoted_name, question=question).kind == "generated"
+
+
+def test_a_which_is_best_question_needs_a_cited_passage_that_compares() -> None:
+    question = "Which LLM, GPT-4 or Llama 2, performed best in the debate experiments?"
+    named_only = _answer("Llama 2 performed best [1].", 1.0, snippet="We also use Llama 2.")
+    compared = _answer(
+        "GPT-4 performed best [1].", 1.0, snippet="GPT-4 outperforms Llama 2 in every debate."
+    )
+    assert asks_comparison(question)
+    assert run(named_only, question=question).kind in {"quote", "not_found"}
+    assert run(compared, question=question).kind == "generated"
+    assert run(named_only, question="Which LLMs are used in the debates?").kind == "generated"
+
+
+def test_at_least_and_most_of_do_not_ask_for_a_comparison() -> None:
+    assert not asks_comparison("Name at least two risks of agent logs.")
+    assert not asks_comparison("What do most of the surveyed systems store?")
+    assert asks_comparison("Which memory type is the most widely used?")
