@@ -188,6 +188,12 @@ class Settings(BaseSettings):
     )
     max_answer_tokens: int = Field(384, ge=16, le=4096, description="LLM max new tokens.")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="LLM sampling temperature.")
+    seed: int | None = Field(
+        42,
+        ge=0,
+        description="Sampling seed of every LLM call: the same prompt gets the same reply, "
+        "whatever the server answered before; empty: a new seed per call.",
+    )
 
     # --- conversations --------------------------------------------------------------------
     history_max_turns: int = Field(

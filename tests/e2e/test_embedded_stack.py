@@ -12,6 +12,7 @@ from typing import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from haystack.dataclasses import ChatMessage
 from sse import parse_sse
 
 from tunedd_api.api.schemas import SummaryOut
@@ -218,3 +219,17 @@ def test_summary_of_a_real_conversation_validates(client: TestClient) -> None:
 def test_llama_weights_are_not_repacked_by_default(client: TestClient) -> None:
     llama = client.app.state.tunedd.backend.chat_model.generator._model
     assert llama.model_params.use_extra_bufts is False  # one copy of the weights in memory
+
+
+def test_the_same_prompt_gets_the_same_reply_whatever_came_before(client: TestClient) -> None:
+    model = client.app.state.tunedd.backend.chat_model
+    write = [ChatMessage.from_user("Write one sentence about a river.")]
+    other = [ChatMessage.from_user("Name three colours.")]
+    model.temperature = 1.0  # sampling spread wide enough for the seed to matter
+    try:
+        first = model.generate(write, max_tokens=24).text
+        model.generate(other, max_tokens=24)
+        again = model.generate(write, max_tokens=24).text
+    finally:
+        model.temperature = client.app.state.tunedd.settings.temperature
+    assert first and again == first

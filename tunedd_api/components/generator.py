@@ -63,6 +63,8 @@ class GuardedChatGenerator:
     :param timeout_s: Default deadline per call, waiting for the model included.
     :param max_queue: Calls waiting for or holding the model before new ones are refused (503).
     :param temperature: Sampling temperature.
+    :param seed: Sampling seed of every call (the same prompt gets the same reply); ``None``:
+        the backend picks one per call.
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class GuardedChatGenerator:
         timeout_s: float,
         max_queue: int = 8,
         temperature: float = 0.1,
+        seed: int | None = 42,
     ) -> None:
         self.generator = generator
         self.model_name = model_name
@@ -83,6 +86,7 @@ class GuardedChatGenerator:
         self.timeout_s = timeout_s
         self.max_queue = max_queue
         self.temperature = temperature
+        self.seed = seed
         #: Retries and circuit breaker for the backend call (set by ``Stack.use_guards``).
         self.guard: Guard | None = None
         #: Monotonic seconds for deadlines (tests inject a clock they move).
@@ -140,6 +144,7 @@ class GuardedChatGenerator:
             "timeout_s": self.timeout_s,
             "max_queue": self.max_queue,
             "temperature": self.temperature,
+            "seed": self.seed,
         }
 
     @component.output_types(replies=list[ChatMessage])
@@ -341,6 +346,7 @@ def generation_limits(settings: Any) -> dict[str, Any]:
         "timeout_s": settings.llm_timeout_s,
         "max_queue": settings.llm_max_queue,
         "temperature": settings.temperature,
+        "seed": settings.seed,
     }
 
 

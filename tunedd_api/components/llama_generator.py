@@ -37,6 +37,7 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
     :param timeout_s: Default deadline per call.
     :param max_queue: Calls waiting for or holding the model before new ones are refused.
     :param temperature: Sampling temperature.
+    :param seed: Sampling seed of every call (``None``: a new one per call).
     :param flash_attention: llama.cpp flash attention.
     :param prompt_lookup_tokens: Draft tokens of prompt-lookup decoding (copies n-grams from
         the prompt and verifies them in one batch); 0 turns it off.
@@ -56,6 +57,7 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
         timeout_s: float = 180.0,
         max_queue: int = 8,
         temperature: float = 0.1,
+        seed: int | None = 42,
         flash_attention: bool = False,
         prompt_lookup_tokens: int = 0,
         citation_grammar: bool = False,
@@ -69,6 +71,7 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
             timeout_s=timeout_s,
             max_queue=max_queue,
             temperature=temperature,
+            seed=seed,
         )
         self.model = model
         self.models_dir = models_dir
@@ -180,6 +183,10 @@ class LlamaCppGuardedGenerator(GuardedChatGenerator):
             return scores
 
         kwargs: dict[str, Any] = {"max_tokens": call.max_tokens, "temperature": self.temperature}
+        if self.seed is not None:
+            # Without one, llama-cpp-python draws each call's seed from the previous call's,
+            # so a reply depended on how many calls the process had made before.
+            kwargs["seed"] = self.seed
         if self._grammar_for(call):
             from llama_cpp import LlamaGrammar
 

@@ -29,6 +29,7 @@ class OllamaGuardedGenerator(GuardedChatGenerator):
     :param timeout_s: Default deadline per call (also the HTTP timeout).
     :param max_queue: Calls waiting for or holding the model before new ones are refused.
     :param temperature: Sampling temperature.
+    :param seed: Sampling seed of every call (``None``: a new one per call).
     """
 
     stops_by_raising = True
@@ -44,6 +45,7 @@ class OllamaGuardedGenerator(GuardedChatGenerator):
         timeout_s: float = 180.0,
         max_queue: int = 8,
         temperature: float = 0.1,
+        seed: int | None = 42,
     ) -> None:
         GuardedChatGenerator.__init__(  # the @component decorator rebuilds the class: no super()
             self,
@@ -56,6 +58,7 @@ class OllamaGuardedGenerator(GuardedChatGenerator):
             timeout_s=timeout_s,
             max_queue=max_queue,
             temperature=temperature,
+            seed=seed,
         )
         self.model = model
         self.url = url
@@ -74,12 +77,15 @@ class OllamaGuardedGenerator(GuardedChatGenerator):
         return default_from_dict(cls, data)
 
     def generation_kwargs(self, call: GenerationCall) -> dict[str, Any]:
-        """Ollama options: num_ctx, num_predict and temperature."""
-        return {
+        """Ollama options: num_ctx, num_predict, temperature and seed."""
+        options: dict[str, Any] = {
             "num_ctx": self.context_window,
             "num_predict": call.max_tokens,
             "temperature": self.temperature,
         }
+        if self.seed is not None:
+            options["seed"] = self.seed
+        return options
 
     def generator_for(self, call: GenerationCall) -> Any:
         """The plain generator, or a cached copy whose output Ollama constrains to the schema."""

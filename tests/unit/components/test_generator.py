@@ -14,6 +14,7 @@ from haystack.dataclasses import ChatMessage, StreamingChunk
 
 from tunedd_api.components.generator import GenerationCall, GuardedChatGenerator
 from tunedd_api.components.llama_generator import LlamaCppGuardedGenerator
+from tunedd_api.components.ollama_generator import OllamaGuardedGenerator
 from tunedd_api.errors import BackendUnavailableError, GenerationTimeoutError, ModelBusyError
 
 MESSAGES = [ChatMessage.from_system("Be brief."), ChatMessage.from_user("Hello?")]
@@ -300,3 +301,26 @@ def test_llama_citation_grammar_constrains_answer_calls_only() -> None:
     assert model.raises_to_stop(answer)
     helper = replace(answer, is_answer=False)  # a rewrite or summary call stays free text
     assert "grammar" not in model.generation_kwargs(helper) and not model.raises_to_stop(helper)
+
+
+def test_every_call_carries_the_seed_unless_none() -> None:
+    class Loaded:
+        def token_eos(self) -> int:
+            return 2
+
+    call = GenerationCall(
+        deadline=time.monotonic() + 5,
+        timeout_s=5,
+        cancel=threading.Event(),
+        max_tokens=64,
+        json_schema=None,
+    )
+    seeded = LlamaCppGuardedGenerator(model="m", seed=7)
+    fresh = LlamaCppGuardedGenerator(model="m", seed=None)
+    for model in (seeded, fresh):
+        model.generator = type("G", (), {"_model": Loaded()})()
+    assert seeded.generation_kwargs(call)["seed"] == 7
+    assert "seed" not in fresh.generation_kwargs(call)
+    assert OllamaGuardedGenerator(model="m", seed=7).generation_kwargs(call)["seed"] == 7
+    assert "seed" not in OllamaGuardedGenerator(model="m", seed=None).generation_kwargs(call)
+    assert LlamaCppGuardedGenerator.from_dict(seeded.to_dict()).seed == 7
