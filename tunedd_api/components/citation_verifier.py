@@ -6,7 +6,10 @@ For every sentence of the answer:
 * each remaining marker is kept only if its source supports the sentence (support ≥ threshold,
   see :mod:`tunedd_api.components.grounding`); otherwise it is removed (``unsupported``);
 * a sentence left without a marker gets one for its best-supporting source when that source
-  clears the threshold (small models often forget to cite, or cite the neighbouring source).
+  clears the threshold (small models often forget to cite, or cite the neighbouring source);
+* a reference list supports nothing, unless the question asks about references: a cited title
+  ("Towards better LLM-based evaluators through multi-agent debate") shares the claim's words
+  but shows only that a work exists, not what it found.
 
 Groundedness is the share of answer sentences supported by at least one source.
 ``CitationVerifier`` is the chat graph's last step: it turns the model's reply into an
@@ -33,6 +36,7 @@ from tunedd_api.components.grounding import (
     KnownSpecifics,
 )
 from tunedd_api.components.embedders import embed_texts
+from tunedd_api.components.reference_lists import asks_for_references, is_reference_list
 from tunedd_api.resilience import Guards
 from tunedd_api.turns import Answer, Citation, DroppedCitation, RetrievedChunk
 
@@ -82,9 +86,14 @@ def verify_citations(
     sentences, dropped = parse_answer(answer, len(sources))
     claims = _claims(sentences, question)
     texts = [source.document.content or "" for source in sources]
+    lists = set() if asks_for_references(question) else _reference_lists(sources)
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
         sentence.support = [
-            item if not _asserts_beyond(sentence, j, texts, question) else replace(item, score=0)
+            (
+                replace(item, score=0)
+                if j in lists or _asserts_beyond(sentence, j, texts, question)
+                else item
+            )
             for j, item in enumerate(support)
         ]
 
@@ -145,6 +154,11 @@ def _claims(sentences: list[AnswerSentence], question: str) -> list[AnswerSenten
     if not claims:  # only restatements: the answer policy sees them and quotes instead
         return [s for s in sentences if s.is_claim]
     return claims
+
+
+def _reference_lists(sources: list[RetrievedChunk]) -> set[int]:
+    """Indexes of the sources that are reference or author lists."""
+    return {j for j, source in enumerate(sources) if is_reference_list(source.document)}
 
 
 def _asserts_beyond(sentence: AnswerSentence, index: int, texts: list[str], question: str) -> bool:

@@ -25,7 +25,7 @@ from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.components.joiners import DocumentJoiner
 
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
-from tunedd_api.components.reference_lists import asks_for_references, looks_like_reference_list
+from tunedd_api.components.reference_lists import asks_for_references, is_reference_list
 from tunedd_api.documents import document_filter
 from tunedd_api.observability.metrics import EMBEDDING_SECONDS, RETRIEVAL_SECONDS
 from tunedd_api.resilience import Guards
@@ -222,13 +222,6 @@ def with_leaders(fused: list[Document], leaders: list[Document], top_k: int) -> 
 def prose_before_lists(documents: list[Document]) -> list[Document]:
     """The documents in the same order, reference lists moved after the rest (a stable sort)."""
     return sorted(documents, key=is_reference_list)
-
-
-def is_reference_list(document: Document) -> bool:
-    """Whether ``document`` is a reference or author list (:mod:`reference_lists`)."""
-    return looks_like_reference_list(
-        document.content or "", chunk_index=document.meta.get("chunk_index")
-    )
 
 
 def query_names(query: str) -> set[str]:

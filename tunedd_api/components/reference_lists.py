@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from haystack import Document
+
 _ENTRY = re.compile(
     r"\[\d{1,3}\]\s+[A-Z]"  # [12] Name
     r"|\[[A-Z][^\]]{2,60}?,\s*\d{4}[a-z]?\]\s+[A-Z][a-z]+\s+[A-Z]"  # [Abbas et al., 2015] Assad A
@@ -96,3 +98,10 @@ def _running_words(words: list[str]) -> int:
 def asks_for_references(question: str) -> bool:
     """Whether the question is about what a paper cites or where it was published."""
     return ASKS_FOR_REFERENCES.search(question) is not None
+
+
+def is_reference_list(document: Document) -> bool:
+    """Whether the chunk ``document`` is a reference or author list."""
+    return looks_like_reference_list(
+        document.content or "", chunk_index=document.meta.get("chunk_index")
+    )

@@ -365,3 +365,26 @@ def test_an_answer_of_one_short_sentence_is_a_claim(sources: list[RetrievedChunk
     )
     assert verified.groundedness == 1.0
     assert [c.number for c in verified.citations] == [2]
+
+
+REFERENCE_LIST = (
+    "[12] Chan, C.-M., Chen, W., Su, Y. Chateval: Towards better llm-based evaluators through "
+    "multi-agent debate. arXiv preprint arXiv:2308.07201, 2023. [13] Du, Y., Li, S., Torralba, "
+    "A. Improving factuality and reasoning in language models through multiagent debate. "
+    "arXiv preprint arXiv:2305.14325, 2023."
+)
+CLAIM = "Multi-agent debate makes better llm-based evaluators [1]."
+
+
+def test_a_reference_list_supports_no_claim() -> None:
+    listed = [_source(1, REFERENCE_LIST, [12], 0.6)]
+    verified = verify(CLAIM, listed, question="Which evaluators did the debate produce?")
+    assert verified.citations == [] and verified.groundedness == 0.0
+    prose = "ChatEval shows that multi-agent debate makes better llm-based evaluators."
+    assert verify(CLAIM, [_source(1, prose, [12], 0.6)]).citations  # the words in prose do
+
+
+def test_a_reference_list_supports_a_question_about_references() -> None:
+    listed = [_source(1, REFERENCE_LIST, [12], 0.6)]
+    verified = verify(CLAIM, listed, question="Which works on multi-agent debate are cited?")
+    assert [c.number for c in verified.citations] == [1]
