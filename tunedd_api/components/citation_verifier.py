@@ -7,9 +7,9 @@ For every sentence of the answer:
   see :mod:`tunedd_api.components.grounding`); otherwise it is removed (``unsupported``);
 * a sentence left without a marker gets one for its best-supporting source when that source
   clears the threshold (small models often forget to cite, or cite the neighbouring source);
-* a reference list supports nothing, unless the question asks about references: a cited title
-  ("Towards better LLM-based evaluators through multi-agent debate") shares the claim's words
-  but shows only that a work exists, not what it found.
+* which sources may back a sentence at all is :mod:`tunedd_api.components.claim_backing`'s:
+  no reference list (unless the question asks about references), and every number or name the
+  sentence states found in the source, a chunk next to it, another cited source or the question.
 
 Groundedness is the share of answer sentences supported by at least one source.
 ``CitationVerifier`` is the chat graph's last step: it turns the model's reply into an
@@ -33,10 +33,14 @@ from tunedd_api.components.grounding import (
     Support,
     SupportScorer,
     content_words,
-    KnownSpecifics,
 )
 from tunedd_api.components.embedders import embed_texts
-from tunedd_api.components.reference_lists import asks_for_references, is_reference_list
+from tunedd_api.components.claim_backing import (
+    adjacent_chunks,
+    asserts_beyond,
+    reference_list_sources,
+)
+from tunedd_api.components.reference_lists import asks_for_references
 from tunedd_api.resilience import Guards
 from tunedd_api.turns import Answer, Citation, DroppedCitation, RetrievedChunk
 
@@ -86,12 +90,13 @@ def verify_citations(
     sentences, dropped = parse_answer(answer, len(sources))
     claims = _claims(sentences, question)
     texts = [source.document.content or "" for source in sources]
-    lists = set() if asks_for_references(question) else _reference_lists(sources)
+    lists = set() if asks_for_references(question) else reference_list_sources(sources)
+    adjacent = adjacent_chunks(sources)
     for sentence, support in zip(claims, scorer.score([s.text for s in claims], sources)):
         sentence.support = [
             (
                 replace(item, score=0)
-                if j in lists or _asserts_beyond(sentence, j, texts, question)
+                if j in lists or asserts_beyond(sentence, j, texts, question, adjacent[j])
                 else item
             )
             for j, item in enumerate(support)
@@ -154,24 +159,6 @@ def _claims(sentences: list[AnswerSentence], question: str) -> list[AnswerSenten
     if not claims:  # only restatements: the answer policy sees them and quotes instead
         return [s for s in sentences if s.is_claim]
     return claims
-
-
-def _reference_lists(sources: list[RetrievedChunk]) -> set[int]:
-    """Indexes of the sources that are reference or author lists."""
-    return {j for j, source in enumerate(sources) if is_reference_list(source.document)}
-
-
-def _asserts_beyond(sentence: AnswerSentence, index: int, texts: list[str], question: str) -> bool:
-    """Whether the sentence states a number or name that source ``index`` cannot back: one
-    found neither in it, nor in the other sources the sentence cites, nor in the question.
-
-    Checked per source, not against all of them: "$100 [2]" where only source 4 mentions
-    $100 is not supported by source 2 (the check may still find source 4 and cite it).
-    """
-    cited = {n - 1 for n in sentence.markers} | {index}
-    return bool(
-        KnownSpecifics([question] + [texts[k] for k in sorted(cited)]).missing(sentence.text)
-    )
 
 
 def _citation(

@@ -388,3 +388,35 @@ def test_a_reference_list_supports_a_question_about_references() -> None:
     listed = [_source(1, REFERENCE_LIST, [12], 0.6)]
     verified = verify(CLAIM, listed, question="Which works on multi-agent debate are cited?")
     assert [c.number for c in verified.citations] == [1]
+
+
+def _chunk(document: str, index: int, content: str) -> RetrievedChunk:
+    meta = {
+        "document_id": document,
+        "file_name": f"{document}.pdf",
+        "title": document,
+        "pages": [index],
+        "chunk_index": index,
+    }
+    return RetrievedChunk(document=Document(content=content, meta=meta), similarity=0.6)
+
+
+@pytest.mark.parametrize(
+    ("second_document", "second_index", "supported"),
+    [("survey", 8, True), ("survey", 9, False), ("other", 8, False)],
+)
+def test_a_sentence_straddling_two_adjacent_chunks_is_backed_by_them(
+    second_document: str, second_index: int, supported: bool
+) -> None:
+    sources = [
+        _chunk("survey", 7, "Ontologies are encoded with graph neural networks [Wu et al., 2020]"),
+        _chunk(second_document, second_index, "[Kipf and Welling, 2016]. Agents then learn."),
+    ]
+    answer = "Ontologies are encoded with graph neural networks [Kipf and Welling, 2016]."
+
+    verified = verify(answer, sources)
+
+    # "Kipf", "Welling" and "2016" open the next chunk; only the chunk just after counts.
+    assert bool(verified.citations) is supported
+    if supported:
+        assert [c.number for c in verified.citations] == [1]
