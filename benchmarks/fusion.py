@@ -17,13 +17,18 @@ its page. The fusions:
 * ``min-max 0.5`` / ``min-max 0.75`` — scores scaled to [0, 1] per list (best 20), then
   0.5/0.75 dense + the rest BM25 (0.75 is Weaviate's hybrid default weight);
 * ``dbsf`` — distribution-based score fusion (scores scaled by mean ± 3 sd, summed);
-* ``interleave`` — dense and BM25 hits alternately.
+* ``interleave`` — dense and BM25 hits alternately;
+* ``+ rare-word hit (≤ f)`` — two BM25 leaders plus the best prose hit of a BM25 query made of
+  the question's rare words: those in at most a share f of the chunks (at least 3 chunks).
+  Measured, not adopted: the gain depends on f (docs/EVALUATION.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,16 +37,16 @@ from haystack import Document
 
 from benchmarks.bench_index import bench_runtime, on_evidence_page
 from benchmarks.evidence import HIT, evidence_coverage
-from tunedd_api.components.hybrid_retriever import (
-    is_reference_list,
-    prose_before_lists,
-    with_leaders,
-)
+from tunedd_api.components.hybrid_retriever import prose_before_lists, with_leaders
+from tunedd_api.components.reference_lists import is_reference_list
 from tunedd_api.evaluation.dataset import EvalQuestion, load_questions
 from tunedd_api.evaluation.retrieval import query_for
 from tunedd_api.turns import RetrievedChunk
 
 Fusion = Callable[[list[Document], list[Document], int], list[Document]]
+#: Shares of the chunks a word may occur in to count as rare, for the rare-word leader.
+RARE_SHARES = (0.005, 0.01, 0.02, 0.05)
+_BM25_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # Haystack's in-memory BM25 tokenizer
 
 
 def rrf(dense: list[Document], keyword: list[Document], depth: int = 10) -> list[Document]:
@@ -118,6 +123,24 @@ FUSIONS: dict[str, Fusion] = {
 }
 
 
+def rare_word_fusion(rare_hits: list[Document]) -> Fusion:
+    """Two BM25 leaders and the best prose hit of the rare-word query kept in the top k."""
+
+    def fuse(dense: list[Document], keyword: list[Document], top_k: int) -> list[Document]:
+        leaders = [x for x in keyword[:2] if not is_reference_list(x)]
+        leaders += [x for x in rare_hits if not is_reference_list(x)][:1]
+        return with_leaders(prose_before_lists(rrf(dense, keyword)), leaders, top_k)
+
+    return fuse
+
+
+def rare_words(query: str, frequency: Counter, chunks: int, share: float) -> list[str]:
+    """The query's words found in at most ``share`` of the chunks (at least 3 chunks)."""
+    limit = max(3, chunks * share)
+    words = set(_BM25_TOKEN.findall(query.lower()))
+    return sorted(w for w in words if 0 < frequency[w] <= limit)
+
+
 def _has_evidence(question: EvalQuestion, documents: list[Document]) -> bool:
     return any(
         evidence_coverage(question, [RetrievedChunk(document=d, similarity=0.0)]) >= HIT
@@ -128,19 +151,35 @@ def _has_evidence(question: EvalQuestion, documents: list[Document]) -> bool:
 def run() -> dict[str, Any]:
     """Retrieve once per question, fuse every way, count hits."""
     retriever = bench_runtime().chat.get_component("retriever")
+    chunks = retriever.keyword_retriever.document_store.filter_documents()
+    frequency: Counter = Counter()
+    for chunk in chunks:
+        frequency.update(set(_BM25_TOKEN.findall((chunk.content or "").lower())))
+    rare_names = {
+        share: f"rrf + 2 keyword leaders + rare-word hit (≤ {share:.1%})" for share in RARE_SHARES
+    }
     questions = load_questions()
     by_id = {q.id: q for q in questions}
     answerable = [q for q in questions if q.answerable]
     counts = {
         name: {"evidence@3": 0, "evidence@5": 0, "evidence@6": 0, "evidence@8": 0, "page@5": 0}
-        for name in FUSIONS
+        for name in [*FUSIONS, *rare_names.values()]
     }
     for question in answerable:
         query = query_for(question, by_id)
         embedding = retriever.text_embedder.run(text=query)["embedding"]
         dense = retriever.embedding_retriever.run(query_embedding=embedding, top_k=50)["documents"]
         keyword = retriever.keyword_retriever.run(query=query, top_k=50)["documents"]
-        for name, fuse in FUSIONS.items():
+        fusions = dict(FUSIONS)
+        for share, name in rare_names.items():
+            words = rare_words(query, frequency, len(chunks), share)
+            hits = (
+                retriever.keyword_retriever.run(query=" ".join(words), top_k=5)["documents"]
+                if words
+                else []
+            )
+            fusions[name] = rare_word_fusion(hits)
+        for name, fuse in fusions.items():
             for k in (3, 5, 6, 8):
                 ranked = fuse(dense, keyword, k)[:k]
                 counts[name][f"evidence@{k}"] += _has_evidence(question, ranked)
