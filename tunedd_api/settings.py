@@ -195,6 +195,11 @@ class Settings(BaseSettings):
         "whatever the server answered before; empty: a new seed per call.",
     )
 
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _empty_seed_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() in ("", "none") else value
+
     # --- conversations --------------------------------------------------------------------
     history_max_turns: int = Field(
         6, ge=0, le=100, description="Earlier user/assistant pairs offered to the LLM."

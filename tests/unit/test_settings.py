@@ -105,3 +105,11 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     settings = Settings(_env_file=env_file)
     assert settings.backend is BackendKind.PRODUCTION
     assert settings.top_k == 3
+
+
+@pytest.mark.parametrize(("value", "seed"), [("7", 7), ("", None), ("none", None)])
+def test_an_empty_seed_means_a_new_seed_per_call(
+    monkeypatch: pytest.MonkeyPatch, value: str, seed: int | None
+) -> None:
+    monkeypatch.setenv("RAG_SEED", value)
+    assert Settings(_env_file=None).seed == seed
