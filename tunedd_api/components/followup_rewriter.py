@@ -3,12 +3,12 @@
 Cheap heuristics decide first: in a conversation with history, a short message with a pronoun
 or a connective opener, a message pointing back ("the last of those"), or one naming a member of
 what the previous question asked for ("What phases …?" then "In the learning phase, …") is
-treated as a follow-up. Only then, and only in ``llm`` mode, the
-chat model rewrites it (short prompt, tight token and time limits). A rewrite that is empty,
-rambling or shares no word with the earlier turn is rejected, and so are model errors and
-timeouts: the fallback is the previous question joined with the message, which keeps the
-referent in the embedding. Own component: the stock query-rewriting recipes call the LLM on
-every turn, which costs ~6 s per message on the embedded stack.
+treated as a follow-up. Only then, and only in ``llm`` mode, the chat model rewrites it (short
+prompt, tight token and time limits). A rewrite that is empty, rambling or shares no word with
+the earlier turn is rejected, and so are model errors and timeouts: the fallback is the previous
+question joined with the message, which keeps the referent in the embedding. Own component: the
+stock query-rewriting recipes call the LLM on every turn, which costs ~6 s per message on the
+embedded stack.
 """
 
 from __future__ import annotations
