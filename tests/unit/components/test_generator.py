@@ -255,22 +255,35 @@ def test_stop_by_raising_survives_a_generator_that_swallows_callback_errors() ->
     assert generator.produced < generator.tokens  # aborted, not run to the end
 
 
-def test_llama_json_calls_use_a_grammar_and_no_eos_forcing(tmp_path) -> None:
-    class Loaded:
-        def token_eos(self) -> int:
-            return 2
+class _LoadedLlama:
+    """The loaded llama.cpp model, as far as ``generation_kwargs`` reads it."""
 
-    model = LlamaCppGuardedGenerator(
-        model="m", context_window=4096, max_answer_tokens=64, timeout_s=5
+    def token_eos(self) -> int:
+        return 2
+
+
+def _loaded(model: LlamaCppGuardedGenerator) -> LlamaCppGuardedGenerator:
+    model.generator = type("G", (), {"_model": _LoadedLlama()})()
+    return model
+
+
+def _call(**fields: Any) -> GenerationCall:
+    """A call with a 5 s deadline and 64 tokens, free text unless ``fields`` say otherwise."""
+    defaults: dict[str, Any] = {
+        "deadline": time.monotonic() + 5,
+        "timeout_s": 5,
+        "cancel": threading.Event(),
+        "max_tokens": 64,
+        "json_schema": None,
+    }
+    return GenerationCall(**{**defaults, **fields})
+
+
+def test_llama_json_calls_use_a_grammar_and_no_eos_forcing(tmp_path) -> None:
+    model = _loaded(
+        LlamaCppGuardedGenerator(model="m", context_window=4096, max_answer_tokens=64, timeout_s=5)
     )
-    model.generator = type("G", (), {"_model": Loaded()})()
-    call = GenerationCall(
-        deadline=time.monotonic() + 5,
-        timeout_s=5,
-        cancel=threading.Event(),
-        max_tokens=64,
-        json_schema={"type": "object"},
-    )
+    call = _call(json_schema={"type": "object"})
     kwargs = model.generation_kwargs(call)
     assert kwargs["response_format"]["schema"] == {"type": "object"}
     assert "logits_processor" not in kwargs  # forcing EOS against a grammar aborts llama.cpp
@@ -280,22 +293,12 @@ def test_llama_json_calls_use_a_grammar_and_no_eos_forcing(tmp_path) -> None:
 
 
 def test_llama_citation_grammar_constrains_answer_calls_only() -> None:
-    class Loaded:
-        def token_eos(self) -> int:
-            return 2
-
-    model = LlamaCppGuardedGenerator(
-        model="m", context_window=4096, max_answer_tokens=64, timeout_s=5, citation_grammar=True
+    model = _loaded(
+        LlamaCppGuardedGenerator(
+            model="m", context_window=4096, max_answer_tokens=64, timeout_s=5, citation_grammar=True
+        )
     )
-    model.generator = type("G", (), {"_model": Loaded()})()
-    answer = GenerationCall(
-        deadline=time.monotonic() + 5,
-        timeout_s=5,
-        cancel=threading.Event(),
-        max_tokens=64,
-        json_schema=None,
-        is_answer=True,
-    )
+    answer = _call(is_answer=True)
     kwargs = model.generation_kwargs(answer)
     assert "grammar" in kwargs and "logits_processor" not in kwargs
     assert model.raises_to_stop(answer)
@@ -304,21 +307,9 @@ def test_llama_citation_grammar_constrains_answer_calls_only() -> None:
 
 
 def test_every_call_carries_the_seed_unless_none() -> None:
-    class Loaded:
-        def token_eos(self) -> int:
-            return 2
-
-    call = GenerationCall(
-        deadline=time.monotonic() + 5,
-        timeout_s=5,
-        cancel=threading.Event(),
-        max_tokens=64,
-        json_schema=None,
-    )
-    seeded = LlamaCppGuardedGenerator(model="m", seed=7)
-    fresh = LlamaCppGuardedGenerator(model="m", seed=None)
-    for model in (seeded, fresh):
-        model.generator = type("G", (), {"_model": Loaded()})()
+    call = _call()
+    seeded = _loaded(LlamaCppGuardedGenerator(model="m", seed=7))
+    fresh = _loaded(LlamaCppGuardedGenerator(model="m", seed=None))
     assert seeded.generation_kwargs(call)["seed"] == 7
     assert "seed" not in fresh.generation_kwargs(call)
     assert OllamaGuardedGenerator(model="m", seed=7).generation_kwargs(call)["seed"] == 7
