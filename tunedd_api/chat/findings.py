@@ -23,7 +23,7 @@ from typing import Sequence
 
 from tunedd_api.turns import Citation, Message
 from tunedd_api.chat.extractive import Finding
-from tunedd_api.components.grounding import content_words
+from tunedd_api.components.grounding import content_words, has_s_ending, word_stem
 from tunedd_api.components.sentences import split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
@@ -101,22 +101,17 @@ def _verb_like(words: list[str], i: int) -> bool:
     following = words[i + 1] if i + 1 < len(words) else None
     # "The apiary keeps twelve hives": an -s form followed by a word that can open an object
     # (plural nouns in labels are mostly followed by a preposition or conjunction, or end it).
-    if _s_form(word) and following is not None and following not in _NOT_AFTER_VERB:
+    if has_s_ending(word) and following is not None and following not in _NOT_AFTER_VERB:
         return True
     # "Volcanoes erupt lava", "The agents negotiate": a base form after a plural subject.
     subject_start = i < 2 or words[i - 2] in _DETERMINERS
     return (
-        _s_form(words[i - 1])
+        has_s_ending(words[i - 1])
         and subject_start
         and len(word) > 2
         and word not in _NOT_AFTER_VERB
         and not word.endswith(("s", "ing"))
     )
-
-
-def _s_form(word: str) -> bool:
-    """A plural noun or a third-person verb, by its ending."""
-    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ness"))
 
 
 def ground_findings(
@@ -205,15 +200,7 @@ def _clean(text: str) -> str:
 
 def _stems(text: str) -> frozenset[str]:
     """Content words without a plural/third-person ending, so "hive" meets "hives"."""
-    return frozenset(_stem(w) for w in content_words(text))
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "oes", "sses")):
-        return word[:-2]
-    return word[:-1] if _s_form(word) else word
+    return frozenset(word_stem(w) for w in content_words(text))
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

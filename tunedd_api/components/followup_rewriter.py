@@ -23,7 +23,7 @@ from haystack.dataclasses import ChatMessage
 
 from tunedd_api.components.nesting import nested_from_dict, nested_to_dict
 from tunedd_api.components.generator import GuardedChatGenerator
-from tunedd_api.components.grounding import content_words
+from tunedd_api.components.grounding import content_words, word_stem
 from tunedd_api.errors import TunedDError
 from tunedd_api.prompts import load_prompt
 from tunedd_api.turns import History
@@ -79,19 +79,11 @@ def needs_context(message: str, previous_question: str | None = None) -> bool:
 def names_one_of(message: str, previous_question: str) -> bool:
     """True when ``message`` has a definite phrase with a word of what the previous question asked
     for: "In the learning phase, …" after "What phases make up …?" names one of those phases."""
-    asked = {_singular(w) for m in _ASKED_FOR.finditer(previous_question) for w in m[1].split()}
-    asked &= {_singular(w) for w in content_words(previous_question)}
-    named = {_singular(w) for m in _DEFINITE.finditer(message) for w in content_words(m[1])}
+    asked = {
+        word_stem(w) for m in _ASKED_FOR.finditer(previous_question) for w in content_words(m[1])
+    }
+    named = {word_stem(w) for m in _DEFINITE.finditer(message) for w in content_words(m[1])}
     return bool(asked & named)
-
-
-def _singular(word: str) -> str:
-    word = word.lower()
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
 
 
 @component

@@ -42,6 +42,21 @@ def content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOPWORDS}
 
 
+def has_s_ending(word: str) -> bool:
+    """A plural noun or a third-person verb, by its ending."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ness"))
+
+
+def word_stem(word: str) -> str:
+    """A lower-case word without its plural or third-person ending, so "hive" meets "hives"
+    and "category" meets "categories"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "oes", "sses")):
+        return word[:-2]
+    return word[:-1] if has_s_ending(word) else word
+
+
 @dataclass(frozen=True)
 class Support:
     """How well one passage supports one claim, and the passage text that does it best."""
