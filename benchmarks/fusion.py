@@ -30,7 +30,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from haystack import Document
@@ -93,11 +93,13 @@ def interleave(dense: list[Document], keyword: list[Document], top_k: int) -> li
     return list(seen.values())
 
 
-def keyword_leaders(count: int) -> Fusion:
-    """RRF with BM25's best ``count`` hits (reference lists left out) kept, as the app does."""
+def keyword_leaders(count: int, extra: Sequence[Document] = ()) -> Fusion:
+    """RRF with BM25's best ``count`` hits (reference lists left out) kept, as the app does,
+    and the first prose document of ``extra`` after them."""
 
     def fuse(dense: list[Document], keyword: list[Document], top_k: int) -> list[Document]:
         leaders = [x for x in keyword[:count] if not is_reference_list(x)]
+        leaders += [x for x in extra if not is_reference_list(x)][:1]
         return with_leaders(prose_before_lists(rrf(dense, keyword)), leaders, top_k)
 
     return fuse
@@ -121,17 +123,6 @@ FUSIONS: dict[str, Fusion] = {
     "dbsf": lambda d, k, top_k: prose_before_lists(score_fusion("dbsf", 0.5, 50)(d, k, top_k)),
     "interleave": lambda d, k, top_k: prose_before_lists(interleave(d, k, top_k)),
 }
-
-
-def rare_word_fusion(rare_hits: list[Document]) -> Fusion:
-    """Two BM25 leaders and the best prose hit of the rare-word query kept in the top k."""
-
-    def fuse(dense: list[Document], keyword: list[Document], top_k: int) -> list[Document]:
-        leaders = [x for x in keyword[:2] if not is_reference_list(x)]
-        leaders += [x for x in rare_hits if not is_reference_list(x)][:1]
-        return with_leaders(prose_before_lists(rrf(dense, keyword)), leaders, top_k)
-
-    return fuse
 
 
 def rare_words(query: str, frequency: Counter, chunks: int, share: float) -> list[str]:
@@ -178,7 +169,7 @@ def run() -> dict[str, Any]:
                 if words
                 else []
             )
-            fusions[name] = rare_word_fusion(hits)
+            fusions[name] = keyword_leaders(2, extra=hits)
         for name, fuse in fusions.items():
             for k in (3, 5, 6, 8):
                 ranked = fuse(dense, keyword, k)[:k]

@@ -157,7 +157,7 @@ class HybridRetriever:
                 leaders = [
                     replace(d, score=cosine.get(d.id)) for d in keyword[: self.keyword_leaders]
                 ]
-                documents = self._fuse(documents, keyword, candidates)
+                documents = self._fuse(documents, keyword, candidates, cosine)
             else:
                 leaders = []
                 documents = sorted(documents, key=lambda d: d.score or 0.0, reverse=True)
@@ -176,9 +176,14 @@ class HybridRetriever:
             for doc in documents[:top_k]
         ]
 
-    def _fuse(self, dense: list[Document], keyword: list[Document], top_k: int) -> list[Document]:
-        """Reciprocal rank fusion; the dense copy of a document wins (it has the cosine)."""
-        cosine = {d.id: d.score for d in dense}
+    def _fuse(
+        self,
+        dense: list[Document],
+        keyword: list[Document],
+        top_k: int,
+        cosine: dict[str, float | None],
+    ) -> list[Document]:
+        """Reciprocal rank fusion, each document scored with its ``cosine`` from the dense list."""
         fused = self._joiner.run(documents=[dense, keyword], top_k=top_k)["documents"]
         return [replace(d, score=cosine.get(d.id)) for d in fused]
 
