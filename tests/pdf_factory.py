@@ -59,6 +59,24 @@ def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
     return path
 
 
+def make_sized_pdf(path: Path, lines: list[list[tuple[str, float]]]) -> Path:
+    """Write a one-page PDF whose lines are runs of text in given type sizes; return ``path``.
+
+    Each line is a list of ``(text, size in points)`` runs written left to right on one
+    baseline, as a paper sets a superscript footnote marker or a footnote in smaller type.
+    """
+    path = _prepare(path)
+    pdf = _new_pdf()
+    pdf.add_page()
+    for runs in lines:
+        for text, size in runs:
+            pdf.set_font("Helvetica", size=size)
+            pdf.cell(pdf.get_string_width(text), _LINE_HEIGHT, text)
+        pdf.ln(_LINE_HEIGHT)
+    pdf.output(str(path))
+    return path
+
+
 def make_encrypted_pdf(path: Path, pages: list[str], password: str = "secret") -> Path:
     """Write a PDF like :func:`make_pdf`, encrypted so that opening it needs ``password``.
 

@@ -1,6 +1,8 @@
 """Reads a PDF file into page texts, or says precisely why it cannot be read.
 
-Light imports only (pypdf): the PDF converter runs it in worker processes.
+Each page's footnotes are moved next to the sentence that refers to them
+(:mod:`~tunedd_api.components.pdf_layout`). Light imports only (pypdf): the PDF converter runs
+it in worker processes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from tunedd_api.components.pdf_layout import page_lines, page_text
 from tunedd_api.components.segments import ParsedText
 
 logger = logging.getLogger(__name__)
@@ -95,7 +98,7 @@ def read_pdf(path: Path, *, document_id: str | None = None, clean: bool = True) 
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableDocumentError("encrypted PDF: a password is needed to read it")
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        raw_pages = [page_text(page_lines(page)) for page in reader.pages]
     except UnreadableDocumentError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:

@@ -12,6 +12,7 @@ from pdf_factory import (
     make_encrypted_pdf,
     make_non_pdf,
     make_pdf,
+    make_sized_pdf,
     make_textless_pdf,
 )
 
@@ -129,3 +130,19 @@ def test_clean_page_text(raw: str, expected: str) -> None:
 def test_hyphenation_across_lines_is_joined_in_a_real_pdf(tmp_path: Path) -> None:
     path = make_pdf(tmp_path / "a.pdf", ["The multi-\nagent system is robust."])
     assert read_pdf(path).pages[0].text == "The multiagent system is robust."
+
+
+def test_a_footnote_is_read_after_the_sentence_that_refers_to_it(tmp_path: Path) -> None:
+    lines = [
+        [("Providers offer provisions", 11), ("1", 7), (" to customers.", 11)],
+        [("Many agents", 11)],
+        [("1", 5), ("Logs are kept for 72 hours.", 8)],
+        [("acting together overload a system.", 11)],
+    ]
+
+    text = read_pdf(make_sized_pdf(tmp_path / "a.pdf", lines)).pages[0].text
+
+    assert text == (
+        "Providers offer provisions to customers. Logs are kept for 72 hours. "
+        "Many agents acting together overload a system."
+    )
