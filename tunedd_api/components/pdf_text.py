@@ -1,8 +1,9 @@
 """Reads a PDF file into page texts, or says precisely why it cannot be read.
 
 Each page's footnotes are moved next to the sentence that refers to them
-(:mod:`~tunedd_api.components.pdf_layout`). Light imports only (pypdf): the PDF converter runs
-it in worker processes.
+(:mod:`~tunedd_api.components.pdf_layout`) and line-end hyphens are mended with the document's
+vocabulary (:mod:`~tunedd_api.components.hyphenation`). Light imports only (pypdf): the PDF
+converter runs it in worker processes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from tunedd_api.components.hyphenation import mend_hyphenation
 from tunedd_api.components.pdf_layout import page_lines, page_text
 from tunedd_api.components.segments import ParsedText
 
@@ -70,7 +72,7 @@ def document_id_for(path: Path) -> str:
 
 
 def clean_page_text(text: str) -> str:
-    """Join words hyphenated across lines, drop soft hyphens and collapse whitespace."""
+    """Join words still hyphenated across lines, drop soft hyphens and collapse whitespace."""
     text = text.replace("\u00ad", "")
     text = re.sub(r"([a-z])-\s*\n\s*([a-z])", r"\1\2", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -98,7 +100,7 @@ def read_pdf(path: Path, *, document_id: str | None = None, clean: bool = True) 
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableDocumentError("encrypted PDF: a password is needed to read it")
-        raw_pages = [page_text(page_lines(page)) for page in reader.pages]
+        raw_pages = mend_hyphenation([page_text(page_lines(page)) for page in reader.pages])
     except UnreadableDocumentError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:

@@ -146,3 +146,8 @@ def test_a_footnote_is_read_after_the_sentence_that_refers_to_it(tmp_path: Path)
         "Providers offer provisions to customers. Logs are kept for 72 hours. "
         "Many agents acting together overload a system."
     )
+
+
+def test_a_line_end_hyphen_of_a_compound_is_kept_in_a_real_pdf(tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "a.pdf", ["Offer no-\nlogging provisions.", "No logs, no logging."])
+    assert read_pdf(path).pages[0].text == "Offer no-logging provisions."
