@@ -13,6 +13,11 @@ from datetime import datetime, timezone
 
 from haystack import Document
 
+#: Version of the text tunedd extracts from files. Bump it when extraction changes what a
+#: chunk says (as footnote placement and hyphen mending did in version 2): documents indexed
+#: with another version are converted and embedded again by the next indexing run.
+TEXT_VERSION = 2
+
 #: Meta fields every chunk carries; the Weaviate collection declares each of them.
 CHUNK_META_FIELDS: dict[str, str] = {
     "document_id": "text",
@@ -26,6 +31,7 @@ CHUNK_META_FIELDS: dict[str, str] = {
     "page_count": "int",
     "token_count": "int",
     "indexed_at": "text",
+    "text_version": "int",
     # Where a chunk of a file without pages sits (Markdown, text, HTML, Word): heading paths,
     # and for Markdown and text the 1-based line range; PDF chunks have none of them.
     "format": "text",
@@ -77,9 +83,15 @@ def chunk_document(
             "page_count": source_meta["page_count"],
             "token_count": tokens,
             "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "text_version": TEXT_VERSION,
             **meta,
         },
     )
+
+
+def is_current(marker: Document) -> bool:
+    """Whether a document's marker chunk was written with today's text extraction."""
+    return marker.meta.get("text_version") == TEXT_VERSION
 
 
 @dataclass(frozen=True)

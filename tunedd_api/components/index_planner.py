@@ -3,8 +3,9 @@
 Files are identified by content hash: an unchanged file is reused (nothing re-embedded, a
 renamed one only gets its new name), a new or changed one goes on to be converted, and chunks
 of files that are gone, changed, or were left by an interrupted write (no commit marker) are
-deleted. Own component: this is tunedd's incremental, crash-safe bookkeeping; no stock
-component plans against the store's commit markers.
+deleted. A file indexed with an older text extraction (``TEXT_VERSION``) counts as changed.
+Own component: this is tunedd's incremental, crash-safe bookkeeping; no stock component plans
+against the store's commit markers.
 
 A run can convert a batch of the pending files (``batch``): the indexer then runs the graph
 once per batch, and the planner names the next batch (``prefetch_*``) so that the converter
@@ -20,7 +21,7 @@ from typing import Any
 from haystack import component, default_from_dict, default_to_dict
 
 from tunedd_api.components.pdf_text import document_id_for
-from tunedd_api.documents import MARKER_FILTER, DocumentRecord, document_filter
+from tunedd_api.documents import MARKER_FILTER, DocumentRecord, document_filter, is_current
 from tunedd_api.resilience import Guard, Guards
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,18 @@ class IndexPlanner:
                 failed.append(DocumentRecord.failed(doc_id, path.name, reason))
                 continue
             ids[doc_id] = path
-        indexed = {record.document_id: record for record in self._indexed()}
+        markers = self._markers()
+        indexed = {
+            doc_id: DocumentRecord.from_marker(marker)
+            for doc_id, marker in markers.items()
+            if is_current(marker)
+        }
+        outdated = [doc_id for doc_id in ids if doc_id in markers and doc_id not in indexed]
+        if outdated:
+            logger.info("Indexing %d documents again: their text is extracted anew", len(outdated))
+            self._guard.call(
+                lambda: self.document_store.delete_by_filter(document_filter(outdated))
+            )
         keep = [doc_id for doc_id in ids if doc_id in indexed]
         if prune:
             self._delete_all_but(keep)
@@ -109,7 +121,7 @@ class IndexPlanner:
             "meta": [{"document_id": doc_id} for doc_id in now],
             "reused": reused,
             "failed": failed,
-            "removed": len(set(indexed) - set(keep)) if prune else 0,
+            "removed": len(set(markers) - set(ids)) if prune else 0,
             "deferred": len(pending) - len(now),
             "prefetch_sources": [str(ids[doc_id]) for doc_id in following],
             "prefetch_meta": [{"document_id": doc_id} for doc_id in following],
@@ -123,9 +135,10 @@ class IndexPlanner:
             self._hashes[key] = document_id_for(path)
         return self._hashes[key]
 
-    def _indexed(self) -> list[DocumentRecord]:
+    def _markers(self) -> dict[str, Any]:
+        """Each indexed document's marker chunk, by document id."""
         markers = self._guard.call(lambda: self.document_store.filter_documents(MARKER_FILTER))
-        return [DocumentRecord.from_marker(marker) for marker in markers]
+        return {marker.meta["document_id"]: marker for marker in markers}
 
     def _delete_all_but(self, keep_ids: list[str]) -> None:
         """Delete chunks of documents not kept: removed or changed files, interrupted writes."""
