@@ -11,8 +11,9 @@ Footnotes are recognised by type size, which pypdf reports per text run. A footn
 with a line whose number is set smaller than its text, and its text is smaller than the
 document's body text. It runs until body-size text resumes. The footnote (without its number)
 moves to just after the sentence on the same page whose superscript marker has its number, and
-the marker ("provisions10") is removed. A footnote whose marker is not on the page moves to
-the end of the page, so that it still no longer cuts a sentence. Symbol footnotes (∗, †) and
+the marker ("provisions10") is removed. A footnote whose marker is not on the page, or is on it
+more than once (affiliations marked after several authors), moves to the end of the page, so
+that it still no longer cuts a sentence. Symbol footnotes (∗, †) and
 pages without size information keep pypdf's text.
 """
 
@@ -125,9 +126,12 @@ def _footnote_number(line: Line, body: float) -> str | None:
 
 
 def _body_text(lines: list[Line], body: float, numbers: set[str]) -> tuple[str, dict[str, int]]:
-    """The body text without the markers of ``numbers``, and where each marker stood."""
+    """The body text without the markers of ``numbers``, and where each marker stood.
+
+    A number marked more than once (author affiliations: "Han 1 Zhang 1") stands nowhere.
+    """
     parts: list[str] = []
-    markers: dict[str, int] = {}
+    markers: dict[str, list[int]] = {}
     length = 0
     for line_number, line in enumerate(lines):
         if line_number:
@@ -137,11 +141,11 @@ def _body_text(lines: list[Line], body: float, numbers: set[str]) -> tuple[str, 
             after_word = i > 0 and not line[i - 1].text[-1:].isspace()
             marker = run.text.strip()
             if marker in numbers and after_word and run.size < body - _SMALLER:
-                markers.setdefault(marker, length)
+                markers.setdefault(marker, []).append(length)
                 continue
             parts.append(run.text)
             length += len(run.text)
-    return "".join(parts), markers
+    return "".join(parts), {number: at[0] for number, at in markers.items() if len(at) == 1}
 
 
 def _insert(text: str, footnotes: dict[str, str], markers: dict[str, int]) -> str:

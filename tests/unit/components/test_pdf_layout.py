@@ -94,3 +94,21 @@ def test_the_body_size_is_the_size_of_most_characters(tmp_path: Path) -> None:
 
     assert body_size(lines) == BODY
     assert body_size([]) == 0.0
+
+
+def test_a_number_marked_after_several_authors_moves_its_footnote_to_the_page_end(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        [("Ann Lee", BODY), ("1", MARK), (" Bo Chan", BODY), ("1", MARK)],
+        [("Abstract. Agents cooperate. They also compete and", BODY)],
+        [("1", 5.0), ("University of Somewhere.", NOTE)],
+        [("sometimes collude.", BODY)],
+    ]
+
+    text = _flat(page_text(page_lines(_page(tmp_path, lines))))
+
+    assert text == (
+        "Ann Lee Bo Chan Abstract. Agents cooperate. They also compete and "
+        "sometimes collude. University of Somewhere."
+    )
