@@ -1,10 +1,9 @@
 """Reads a PDF file into page texts, or says precisely why it cannot be read.
 
-Running headers, footers and page numbers are dropped
-(:mod:`~tunedd_api.components.running_lines`), each page's footnotes are moved next to the
-sentence that refers to them (:mod:`~tunedd_api.components.pdf_layout`) and line-end hyphens
-are mended with the document's vocabulary (:mod:`~tunedd_api.components.hyphenation`). Light
-imports only (pypdf): the PDF converter runs it in worker processes.
+Each page's footnotes are moved next to the sentence that refers to them
+(:mod:`~tunedd_api.components.pdf_layout`) and line-end hyphens are mended with the document's
+vocabulary (:mod:`~tunedd_api.components.hyphenation`). Light imports only (pypdf): the PDF
+converter runs it in worker processes.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from pypdf.errors import PyPdfError
 
 from tunedd_api.components.hyphenation import mend_hyphenation
 from tunedd_api.components.pdf_layout import page_lines, page_text
-from tunedd_api.components.running_lines import drop_running_lines
 from tunedd_api.components.segments import ParsedText
 
 logger = logging.getLogger(__name__)
@@ -102,8 +100,7 @@ def read_pdf(path: Path, *, document_id: str | None = None, clean: bool = True) 
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableDocumentError("encrypted PDF: a password is needed to read it")
-        lines = drop_running_lines([page_lines(page) for page in reader.pages])
-        raw_pages = mend_hyphenation([page_text(page) for page in lines])
+        raw_pages = mend_hyphenation([page_text(page_lines(page)) for page in reader.pages])
     except UnreadableDocumentError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
