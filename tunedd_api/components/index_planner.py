@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from haystack import component, default_from_dict, default_to_dict
+from haystack import Document, component, default_from_dict, default_to_dict
 
 from tunedd_api.components.pdf_text import document_id_for
 from tunedd_api.documents import MARKER_FILTER, DocumentRecord, document_filter, is_current
@@ -102,12 +102,13 @@ class IndexPlanner:
         outdated = [doc_id for doc_id in ids if doc_id in markers and doc_id not in indexed]
         if outdated:
             logger.info("Indexing %d documents again: their text is extracted anew", len(outdated))
+        keep = [doc_id for doc_id in ids if doc_id in indexed]
+        if prune:
+            self._delete_all_but(keep)  # outdated documents are not kept
+        elif outdated:
             self._guard.call(
                 lambda: self.document_store.delete_by_filter(document_filter(outdated))
             )
-        keep = [doc_id for doc_id in ids if doc_id in indexed]
-        if prune:
-            self._delete_all_but(keep)
         reused = [self._reuse(indexed[doc_id], ids[doc_id]) for doc_id in keep]
         tried = set(attempted or ())
         pending = [doc_id for doc_id in ids if doc_id not in indexed and doc_id not in tried]
@@ -135,7 +136,7 @@ class IndexPlanner:
             self._hashes[key] = document_id_for(path)
         return self._hashes[key]
 
-    def _markers(self) -> dict[str, Any]:
+    def _markers(self) -> dict[str, Document]:
         """Each indexed document's marker chunk, by document id."""
         markers = self._guard.call(lambda: self.document_store.filter_documents(MARKER_FILTER))
         return {marker.meta["document_id"]: marker for marker in markers}
